@@ -1,0 +1,40 @@
+# Two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Quiet TensorFlow's C++ start-up chatter; Python warnings still show.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: book test lint unit notebooks strict-book clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## book: build the HTML book into _build/html, executing every chapter
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+
+## test: lint, unit tests, every chapter under nbval, then a strict build (any warning fails)
+test: lint unit notebooks strict-book
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -x tests/
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -x --nbval-lax -p no:cacheprovider book/
+
+strict-book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+clean:
+	rm -rf _build

@@ -1,0 +1,12 @@
+"""gan_lib: the small, tested library behind the GAN stability book.
+
+Chapters import it as ``import gan_lib as gl`` and reach each module by name
+(``gl.data.ring``, ``gl.losses.get``, ``gl.metrics.mode_coverage``).  The
+training model is re-exported as ``gl.GAN`` because every chapter uses it.
+"""
+
+from gan_lib import data, losses, metrics, models, plotting, runtime, training
+from gan_lib.training import GAN
+
+__all__ = ["GAN", "data", "losses", "metrics", "models", "plotting", "runtime", "training"]
+__version__ = "0.1.0"

@@ -1,0 +1,117 @@
+"""Data for the book: toy 2-D Gaussian mixtures, sklearn's bundled digits, tf.data helpers.
+
+The mixtures follow the PacGAN benchmark (Lin et al. 2018): a ring of 8 modes on the
+unit circle with std 0.01, and a 5x5 grid with spacing 2 and std 0.05.  Every mode has
+the same weight.  Everything here works offline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gan_lib._checks import positive_float, positive_int
+
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_SPLIT_SEED = 0  # fixed, so "train" and "test" never change between runs
+
+
+def ring_centers(modes: int = 8, radius: float = 1.0) -> np.ndarray:
+    """Centres of ``modes`` points on a circle, at angles 2*pi*k/modes, k = 0..modes-1.
+
+    Returns a float32 array of shape (modes, 2).
+    """
+    modes = positive_int(modes, "modes")
+    radius = positive_float(radius, "radius")
+    # endpoint=False: with endpoint=True the last angle repeats the first, giving modes-1 modes.
+    angles = np.linspace(0.0, 2.0 * np.pi, modes, endpoint=False)
+    return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
+
+
+def grid_centers(side: int = 5, spacing: float = 2.0) -> np.ndarray:
+    """Centres of a ``side`` x ``side`` grid centred on 0 (default {-4,-2,0,2,4}^2).
+
+    Returns a float32 array of shape (side**2, 2).
+    """
+    side = positive_int(side, "side")
+    spacing = positive_float(spacing, "spacing")
+    coords = (np.arange(side) - (side - 1) / 2.0) * spacing
+    xs, ys = np.meshgrid(coords, coords, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+def mixture(n: int, centers: np.ndarray, std: float, *, seed: int | None = None) -> np.ndarray:
+    """Draw ``n`` points from an equal-weight isotropic Gaussian mixture.
+
+    Args:
+        n: number of samples, > 0.
+        centers: (modes, dim) array of component means.
+        std: standard deviation of every component, >= 0 (0 gives the centres themselves).
+        seed: seed of the numpy generator; None draws a fresh one.
+
+    Returns:
+        float32 array of shape (n, dim).
+    """
+    n = positive_int(n, "n")
+    std = positive_float(std, "std", allow_zero=True)
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2 or centers.shape[0] == 0:
+        raise ValueError(f"centers must be a non-empty (modes, dim) array, got shape {centers.shape}")
+    rng = np.random.default_rng(seed)
+    component = rng.integers(0, centers.shape[0], size=n)
+    noise = rng.normal(0.0, 1.0, size=(n, centers.shape[1]))
+    return (centers[component] + std * noise).astype(np.float32)
+
+
+def ring(n: int, *, modes: int = 8, radius: float = 1.0, std: float = 0.01, seed: int | None = None) -> np.ndarray:
+    """``n`` samples of the ring: ``modes`` equal-weight Gaussians on a circle of ``radius``."""
+    return mixture(n, ring_centers(modes, radius), std, seed=seed)
+
+
+def grid(n: int, *, side: int = 5, spacing: float = 2.0, std: float = 0.05, seed: int | None = None) -> np.ndarray:
+    """``n`` samples of the grid: ``side``**2 equal-weight Gaussians, ``spacing`` apart."""
+    return mixture(n, grid_centers(side, spacing), std, seed=seed)
+
+
+def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's bundled 8x8 handwritten digits (1,797 images), needing no network.
+
+    Args:
+        split: "train" (80%), "test" (20%) or "all". The split is a fixed permutation.
+
+    Returns:
+        (images, labels): float32 images in [-1, 1] of shape (n, 8, 8, 1), int64 labels 0..9.
+    """
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
+
+    bunch = load_digits()
+    # Pixels are integers 0..16; map them linearly onto [-1, 1], the range of a tanh output.
+    images = (bunch.images.astype(np.float32) / 8.0 - 1.0)[..., np.newaxis]
+    labels = bunch.target.astype(np.int64)
+    if split == "all":
+        return images, labels
+    order = np.random.default_rng(DIGITS_SPLIT_SEED).permutation(len(labels))
+    n_test = int(round(DIGITS_TEST_FRACTION * len(labels)))
+    chosen = order[n_test:] if split == "train" else order[:n_test]
+    chosen = np.sort(chosen)
+    return images[chosen], labels[chosen]
+
+
+def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
+    """A shuffled, batched, endlessly repeating ``tf.data.Dataset`` over the rows of ``array``.
+
+    Each epoch of the underlying data is reshuffled, and every batch is full
+    (``drop_remainder``), so a training step always sees ``batch_size`` fresh rows.
+    """
+    import tensorflow as tf  # imported here so the numpy-only helpers stay light
+
+    array = np.asarray(array)
+    if array.ndim < 1 or array.shape[0] == 0:
+        raise ValueError(f"array must have at least one row, got shape {array.shape}")
+    batch_size = positive_int(batch_size, "batch_size")
+    if batch_size > array.shape[0]:
+        raise ValueError(f"batch_size ({batch_size}) must not exceed the number of rows ({array.shape[0]})")
+    dataset = tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
+    dataset = dataset.shuffle(array.shape[0], seed=seed, reshuffle_each_iteration=True)
+    return dataset.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,98 @@
+"""Adversarial losses, computed from discriminator logits.
+
+Every loss is a pair of functions that are both *minimised*:
+``discriminator(real_logits, fake_logits)`` and ``generator(fake_logits)``.
+With D(x) = sigmoid(l), log D = -softplus(-l) and log(1 - D) = -softplus(l), so the
+cross-entropy losses are written with softplus: finite for any finite logit, with
+gradients that never become NaN (the log of a sigmoid underflows at l = -100).
+
+| name             | discriminator minimises                | generator minimises      |
+|------------------|----------------------------------------|--------------------------|
+| minimax          | -E[log D(x)] - E[log(1 - D(G(z)))]     | E[log(1 - D(G(z)))]      |
+| non_saturating   | -E[log D(x)] - E[log(1 - D(G(z)))]     | -E[log D(G(z))]          |
+| wasserstein      | E[f(G(z))] - E[f(x)]                   | -E[f(G(z))]              |
+| hinge            | E[relu(1 - f(x))] + E[relu(1 + f(G(z)))]| -E[f(G(z))]             |
+| least_squares    | E[(f(x) - 1)^2]/2 + E[f(G(z))^2]/2     | E[(f(G(z)) - 1)^2]/2     |
+
+Here f is the raw discriminator (critic) output, the logit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+LossFn = Callable[..., tf.Tensor]
+
+
+@dataclass(frozen=True)
+class AdversarialLoss:
+    """A named pair of losses, both minimised."""
+
+    name: str
+    discriminator: LossFn
+    generator: LossFn
+
+
+def _mean(x: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_mean(tf.cast(x, tf.float32))
+
+
+def _cross_entropy_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    # -log D(x) = softplus(-l_real);  -log(1 - D(G(z))) = softplus(l_fake)
+    return _mean(tf.nn.softplus(-real_logits)) + _mean(tf.nn.softplus(fake_logits))
+
+
+def _minimax_generator(fake_logits) -> tf.Tensor:
+    # log(1 - D(G(z))) = -softplus(l_fake): saturates (flat) when D rejects fakes confidently.
+    return -_mean(tf.nn.softplus(fake_logits))
+
+
+def _non_saturating_generator(fake_logits) -> tf.Tensor:
+    # -log D(G(z)) = softplus(-l_fake): steep exactly where the minimax loss is flat.
+    return _mean(tf.nn.softplus(-fake_logits))
+
+
+def _wasserstein_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    return _mean(fake_logits) - _mean(real_logits)
+
+
+def _critic_generator(fake_logits) -> tf.Tensor:
+    return -_mean(fake_logits)
+
+
+def _hinge_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    return _mean(tf.nn.relu(1.0 - real_logits)) + _mean(tf.nn.relu(1.0 + fake_logits))
+
+
+def _least_squares_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    return 0.5 * _mean(tf.square(real_logits - 1.0)) + 0.5 * _mean(tf.square(fake_logits))
+
+
+def _least_squares_generator(fake_logits) -> tf.Tensor:
+    return 0.5 * _mean(tf.square(fake_logits - 1.0))
+
+
+_LOSSES = {
+    loss.name: loss
+    for loss in (
+        AdversarialLoss("minimax", _cross_entropy_discriminator, _minimax_generator),
+        AdversarialLoss("non_saturating", _cross_entropy_discriminator, _non_saturating_generator),
+        AdversarialLoss("wasserstein", _wasserstein_discriminator, _critic_generator),
+        AdversarialLoss("hinge", _hinge_discriminator, _critic_generator),
+        AdversarialLoss("least_squares", _least_squares_discriminator, _least_squares_generator),
+    )
+}
+
+NAMES = tuple(_LOSSES)
+
+
+def get(name: str | AdversarialLoss) -> AdversarialLoss:
+    """The loss called ``name`` (one of ``NAMES``); an AdversarialLoss is returned as is."""
+    if isinstance(name, AdversarialLoss):
+        return name
+    if name not in _LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(NAMES)}; got {name!r}")
+    return _LOSSES[name]

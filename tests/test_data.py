@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_lib import data
+
+
+def test_ring_centers_are_on_the_circle_at_equal_angles():
+    centers = data.ring_centers(8, radius=2.0)
+    assert centers.shape == (8, 2) and centers.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(centers, axis=1), 2.0, rtol=1e-6)
+    angles = np.mod(np.arctan2(centers[:, 1], centers[:, 0]), 2 * np.pi)
+    np.testing.assert_allclose(angles, 2 * np.pi * np.arange(8) / 8, atol=1e-6)
+    # endpoint=False: no two centres coincide, so there really are 8 modes.
+    assert len(np.unique(centers.round(5), axis=0)) == 8
+
+
+def test_grid_centers_default_is_the_pacgan_grid():
+    centers = data.grid_centers()
+    expected = {(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
+    assert centers.shape == (25, 2) and centers.dtype == np.float32
+    assert {tuple(c) for c in centers.astype(int).tolist()} == expected
+    np.testing.assert_array_equal(centers, centers.round())
+
+
+@pytest.mark.parametrize(
+    ("sampler", "centers", "std"),
+    [(data.ring, data.ring_centers(), 0.01), (data.grid, data.grid_centers(), 0.05)],
+)
+def test_mixture_samples_have_the_right_per_mode_statistics(sampler, centers, std):
+    points = sampler(100_000, seed=0)
+    assert points.shape == (100_000, 2) and points.dtype == np.float32
+    nearest = np.argmin(((points[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+    counts = np.bincount(nearest, minlength=len(centers))
+    expected = len(points) / len(centers)
+    # Equal weights: each count is Binomial(n, 1/k); 5 standard deviations is a loose, safe bound.
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected))
+    for k, center in enumerate(centers):
+        mode = points[nearest == k]
+        np.testing.assert_allclose(mode.mean(axis=0), center, atol=5 * std / np.sqrt(len(mode)) + 1e-6)
+        np.testing.assert_allclose(mode.std(axis=0), std, rtol=0.05)
+
+
+def test_mixture_is_reproducible_with_a_seed():
+    np.testing.assert_array_equal(data.ring(100, seed=3), data.ring(100, seed=3))
+    assert not np.array_equal(data.ring(100, seed=3), data.ring(100, seed=4))
+
+
+def test_ring_options_change_the_mixture():
+    points = data.ring(5000, modes=3, radius=5.0, std=0.0, seed=0)
+    assert len(np.unique(points.round(4), axis=0)) == 3
+    np.testing.assert_allclose(np.linalg.norm(points, axis=1), 5.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: data.ring(0), "n"),
+        (lambda: data.ring(-5), "n"),
+        (lambda: data.ring(10, std=-0.1), "std"),
+        (lambda: data.grid(10, std=-1.0), "std"),
+        (lambda: data.grid(2.5), "n"),
+        (lambda: data.ring(10, modes=0), "modes"),
+        (lambda: data.ring_centers(radius=0), "radius"),
+        (lambda: data.grid_centers(side=0), "side"),
+        (lambda: data.digits("validation"), "split"),
+        (lambda: data.as_dataset(np.zeros((4, 2)), 8), "batch_size"),
+        (lambda: data.as_dataset(np.zeros((0, 2)), 1), "array"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
+
+
+def test_digits_splits_are_fixed_disjoint_and_scaled():
+    images, labels = data.digits("all")
+    train_images, train_labels = data.digits("train")
+    test_images, test_labels = data.digits("test")
+    assert images.shape == (1797, 8, 8, 1) and images.dtype == np.float32
+    assert len(train_labels) + len(test_labels) == 1797
+    assert images.min() == -1.0 and images.max() == 1.0
+    assert set(np.unique(labels)) == set(range(10)) == set(np.unique(test_labels))
+    # Disjoint: no test image is also a train image at the same index set.
+    flat_train = {row.tobytes() for row in train_images.reshape(len(train_images), -1)}
+    overlap = sum(row.tobytes() in flat_train for row in test_images.reshape(len(test_images), -1))
+    assert overlap <= 2  # sklearn's digits contain a couple of exact duplicates
+    np.testing.assert_array_equal(data.digits("train")[1], train_labels)
+
+
+def test_as_dataset_gives_full_shuffled_batches_forever():
+    array = np.arange(10, dtype=np.float32).reshape(10, 1)
+    batches = [b.numpy() for b in data.as_dataset(array, 4, seed=0).take(10)]
+    assert all(b.shape == (4, 1) and b.dtype == np.float32 for b in batches)
+    # 10 batches of 4 = 40 rows from 10: the data repeats and every row appears.
+    assert set(np.concatenate(batches).ravel()) == set(range(10))
+    # Reshuffled: the first two passes do not come out in the same order.
+    first, second = data.as_dataset(array, 10, seed=0).take(2)
+    assert not np.array_equal(first.numpy(), second.numpy())
+    assert isinstance(data.as_dataset(array, 2), tf.data.Dataset)

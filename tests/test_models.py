@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from gan_lib import models
+
+
+def test_mlp_shapes_and_logits():
+    generator = models.mlp_generator(8, 2, width=32, depth=2)
+    discriminator = models.mlp_discriminator(2, width=32, depth=2)
+    points = generator(np.random.default_rng(0).standard_normal((5, 8)).astype("float32"))
+    assert tuple(points.shape) == (5, 2)
+    scores = discriminator(points).numpy()
+    assert scores.shape == (5, 1)
+    # Logits, not probabilities: with large inputs the output leaves [0, 1].
+    big = discriminator(np.full((1, 2), 1e4, dtype="float32")).numpy()
+    assert not (0.0 <= big.item() <= 1.0)
+
+
+def test_builders_make_new_weights_each_time_and_keep_them():
+    a, b = models.mlp_generator(4, 2), models.mlp_generator(4, 2)
+    assert not np.allclose(a.get_weights()[0], b.get_weights()[0])
+    x = np.ones((1, 4), dtype="float32")
+    np.testing.assert_array_equal(a(x).numpy(), a(x).numpy())  # same layers on every call
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: models.mlp_generator(0, 2), "latent_dim"),
+        (lambda: models.mlp_generator(4, 0), "output_dim"),
+        (lambda: models.mlp_generator(4, 2, width=-1), "width"),
+        (lambda: models.mlp_discriminator(2, depth=0), "depth"),
+        (lambda: models.mlp_discriminator(2.0), "input_dim"),
+    ],
+)
+def test_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
