@@ -104,26 +104,35 @@ class GAN(keras.Model):
     def _noise(self, batch_size: tf.Tensor) -> tf.Tensor:
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        real = data[0] if isinstance(data, (tuple, list)) else data
-        batch_size = tf.shape(real)[0]
+    def discriminator_step(self, real: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """One discriminator update on ``real`` and as many fresh fakes.
 
-        # Discriminator step. The fakes are made outside the tape: no gradient reaches G here.
-        fake = self.generator(self._noise(batch_size), training=True)
+        Returns the discriminator loss and the logits on the real and the fake batch.
+        The fakes are made outside the tape, so no gradient reaches the generator.
+        """
+        fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
         d_variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_variables), d_variables))
+        return d_loss, real_logits, fake_logits
 
-        # Generator step, on fresh noise, through the discriminator just updated.
+    def generator_step(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+        """One generator update on fresh noise, through the current discriminator; returns its loss."""
         with tf.GradientTape() as tape:
             g_logits = self.discriminator(self.generator(self._noise(batch_size), training=True), training=True)
             g_loss = self.adversarial_loss.generator(g_logits)
         g_variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
+        return g_loss
 
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        d_loss, real_logits, fake_logits = self.discriminator_step(real)
+        # The generator step sees the discriminator just updated.
+        g_loss = self.generator_step(tf.shape(real)[0])
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.sigmoid(real_logits))

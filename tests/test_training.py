@@ -99,3 +99,18 @@ def test_bad_compile():
         gan.compile("adam", adam())
     with pytest.raises(ValueError, match="n must be"):
         gan.sample(0)
+
+
+def test_single_player_steps_update_only_their_player():
+    gan = small_gan()
+    gan.compile(adam(), adam())
+    real = gl.data.ring(64, seed=0)
+    g_before, d_before = gan.generator.get_weights(), gan.discriminator.get_weights()
+    d_loss, real_logits, fake_logits = gan.discriminator_step(real)
+    assert np.isfinite(float(d_loss)) and tuple(real_logits.shape) == tuple(fake_logits.shape) == (64, 1)
+    assert all(np.array_equal(a, b) for a, b in zip(g_before, gan.generator.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(d_before, gan.discriminator.get_weights()))
+    d_after = gan.discriminator.get_weights()
+    assert np.isfinite(float(gan.generator_step(64)))
+    assert all(np.array_equal(a, b) for a, b in zip(d_after, gan.discriminator.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(g_before, gan.generator.get_weights()))
