@@ -52,13 +52,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
+    origin = gl.runtime.provenance("python " + " ".join(sys.argv))  # taken before the runs start
     rows = []
     for seed in args.seeds:
         rows.append(run(seed))
         print(rows[-1], flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("w", newline="") as handle:
-        for key, value in gl.runtime.provenance("python " + " ".join(sys.argv)).items():
+        for key, value in origin.items():
             handle.write(f"# {key}: {value}\n")
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
