@@ -42,3 +42,17 @@ def test_toc_lists_only_files_that_exist():
         if line.startswith(("- file:", "root:")):
             stem = line.split(":", 1)[1].strip()
             assert any((ROOT / f"{stem}{suffix}").exists() for suffix in (".md", ".ipynb")), stem
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_and_badge_use_the_repository_named_in_config(path):
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"].rstrip("/")
+    cells = json.loads(path.read_text())["cells"]
+    assert f"git+{url}@" in "".join(cells[1]["source"]), f"{path.name}: setup cell does not install from {url}"
+    github_path = url.removeprefix("https://github.com/")
+    badge = "".join(cells[0]["source"])
+    assert f"colab.research.google.com/github/{github_path}/blob/" in badge
+    assert f"/book/{path.name})" in badge, f"{path.name}: the Colab badge points at another notebook"
