@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint unit notebooks strict-book clean
+.PHONY: book test lint unit notebooks strict-book test-oldest clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ notebooks: $(STAMP)
 
 strict-book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## test-oldest: the unit tests against the oldest versions requirements.txt allows, in .venv-oldest
+OLDEST := .venv-oldest
+OLDEST_PACKAGES := tensorflow keras numpy matplotlib scikit-learn ipywidgets pytest
+test-oldest:
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet \
+	  $$($(PYTHON) scripts/lower_bounds.py requirements.txt $(OLDEST_PACKAGES))
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
+	$(OLDEST)/bin/python -m pytest -x -q -p no:cacheprovider tests/ \
+	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py
 
 clean:
 	rm -rf _build
