@@ -192,7 +192,9 @@ class GAN(keras.Model):
 
     def instance_noise_std(self) -> tf.Tensor:
         """The current instance-noise std; the schedule counts generator steps (training steps)."""
-        return regularizers.instance_noise_std(self.g_optimizer.iterations, self.instance_noise, self.instance_noise_steps)
+        return regularizers.instance_noise_std(
+            self.g_optimizer.iterations, self.instance_noise, self.instance_noise_steps
+        )
 
     def _discriminator_input(self, samples: tf.Tensor) -> tf.Tensor:
         """What D sees of a batch: instance noise first, then packing; unchanged by default."""
