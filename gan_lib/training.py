@@ -99,7 +99,8 @@ class GAN(keras.Model):
         rates, e.g. ``compile(*gan_lib.training.adam_pair(4e-4, 1e-4))``.
 
         Every trick is off by default (0, or 1 for the counts), and then the step is the
-        plain algorithm, unchanged.  See ``gan_lib.regularizers`` for the formulas.
+        plain algorithm, unchanged.  See ``gan_lib.regularizers`` for the formulas.  The
+        penalties are taken on what D sees: after instance noise and packing.
 
         Args:
             loss: a name from ``gan_lib.losses.NAMES`` or an ``AdversarialLoss``.
