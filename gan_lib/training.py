@@ -4,21 +4,29 @@
 with its own ``compile`` and ``train_step``, so ``fit()`` brings progress bars,
 callbacks and history for free.  One call of ``train_step``:
 
-1. draws fresh noise and takes one discriminator step on the real batch and a fake batch;
+1. draws fresh noise and takes one discriminator step on the real batch and a fake batch
+   (``d_steps`` such steps, each with fresh fakes, when compiled with ``d_steps > 1``);
 2. draws fresh noise again and takes one generator step through the updated discriminator;
 3. updates the trackers (losses and the mean of D on real and fake points).
+
+The stabilising tricks of ``gan_lib.regularizers`` (penalties, clipping, weight decay,
+label smoothing, instance noise, packing, a moving average of the generator) are switched
+on by keywords of ``GAN.compile``; with none given the step is the plain algorithm.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import losses
-from gan_lib._checks import positive_int
+from gan_lib import losses, regularizers
+from gan_lib._checks import positive_float, positive_int
+
+_CROSS_ENTROPY = ("minimax", "non_saturating")
 
 
 class GAN(keras.Model):
@@ -58,20 +66,66 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.ema_generator: keras.Model | None = None
 
     def compile(
         self,
         d_optimizer: keras.optimizers.Optimizer | None = None,
         g_optimizer: keras.optimizers.Optimizer | None = None,
         loss: str | losses.AdversarialLoss = "non_saturating",
+        *,
+        r1: float = 0.0,
+        r2: float = 0.0,
+        gradient_penalty: float = 0.0,
+        clip_weights: float = 0.0,
+        d_l1: float = 0.0,
+        d_l2: float = 0.0,
+        g_l1: float = 0.0,
+        g_l2: float = 0.0,
+        label_smoothing: float = 0.0,
+        instance_noise: float = 0.0,
+        instance_noise_steps: int | None = None,
+        d_steps: int = 1,
+        ema: float = 0.0,
+        pack: int = 1,
         **kwargs: Any,
     ) -> None:
-        """Choose the optimisers and the adversarial loss (a name from ``gan_lib.losses.NAMES``).
+        """Choose the optimisers, the adversarial loss and the stabilising tricks.
 
         Each player needs its own optimiser: an optimiser keeps per-variable state
         (Adam's moments), so one shared instance would mix the two players' statistics.
-        The default for both is Adam(2e-4, beta_1=0.5), the DCGAN setting.
+        The default for both is Adam(2e-4, beta_1=0.5), the DCGAN setting.  Separate
+        learning rates (TTUR, Heusel et al. 2017) are two optimisers with different
+        rates, e.g. ``compile(*gan_lib.training.adam_pair(4e-4, 1e-4))``.
+
+        Every trick is off by default (0, or 1 for the counts), and then the step is the
+        plain algorithm, unchanged.  See ``gan_lib.regularizers`` for the formulas.  The
+        penalties are taken on what D sees: after instance noise and packing.
+
+        Args:
+            loss: a name from ``gan_lib.losses.NAMES`` or an ``AdversarialLoss``.
+            r1: gamma of the R1 penalty gamma/2 * E||grad D(x)||^2 on real data.
+            r2: gamma of the same penalty on generated data (R2).
+            gradient_penalty: lambda of the WGAN-GP penalty on real-fake interpolates.
+            clip_weights: c > 0 clips every discriminator weight into [-c, c] after each of its updates.
+            d_l1, d_l2, g_l1, g_l2: L1 / L2 weight decay on the discriminator's / generator's kernels.
+            label_smoothing: alpha in [0, 1): real target 1 - alpha (cross-entropy losses only).
+            instance_noise: sigma0 of Gaussian noise added to every input of D (real and fake,
+                in both players' steps).
+            instance_noise_steps: the std falls linearly from sigma0 to 0 over this many
+                training steps; None keeps it at sigma0.
+            d_steps: discriminator updates per generator update (each on the same real batch
+                and fresh fakes).
+            ema: decay in [0, 1) of an exponential moving average of the generator's weights,
+                kept in ``ema_generator`` (initialised from the generator now) and used by
+                ``sample``; 0 turns it off.
+            pack: m >= 1; D sees m samples concatenated (PacGAN), so it must take inputs of
+                m times the data size, and batches should be multiples of m.
         """
+        super_kwargs = set(inspect.signature(keras.Model.compile).parameters) - {"self", "loss"}
+        for name in kwargs:
+            if name not in super_kwargs:
+                raise ValueError(f"compile got an unknown argument {name!r}")
         super().compile(**kwargs)
         d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -81,6 +135,39 @@ class GAN(keras.Model):
         if d_optimizer is g_optimizer:
             raise ValueError("d_optimizer and g_optimizer must be two separate optimizer instances")
         self.adversarial_loss = losses.get(loss)
+        self.r1 = positive_float(r1, "r1", allow_zero=True)
+        self.r2 = positive_float(r2, "r2", allow_zero=True)
+        self.gradient_penalty = positive_float(gradient_penalty, "gradient_penalty", allow_zero=True)
+        self.clip_weights = positive_float(clip_weights, "clip_weights", allow_zero=True)
+        self.d_l1 = positive_float(d_l1, "d_l1", allow_zero=True)
+        self.d_l2 = positive_float(d_l2, "d_l2", allow_zero=True)
+        self.g_l1 = positive_float(g_l1, "g_l1", allow_zero=True)
+        self.g_l2 = positive_float(g_l2, "g_l2", allow_zero=True)
+        self.label_smoothing = _unit_interval(label_smoothing, "label_smoothing")
+        if self.label_smoothing and self.adversarial_loss.name not in _CROSS_ENTROPY:
+            raise ValueError(
+                f"label_smoothing needs a cross-entropy loss ({', '.join(_CROSS_ENTROPY)}), "
+                f"got {self.adversarial_loss.name!r}"
+            )
+        self.instance_noise = positive_float(instance_noise, "instance_noise", allow_zero=True)
+        self.instance_noise_steps = (
+            None if instance_noise_steps is None else positive_int(instance_noise_steps, "instance_noise_steps")
+        )
+        self.d_steps = positive_int(d_steps, "d_steps")
+        self.ema = _unit_interval(ema, "ema")
+        self.pack = positive_int(pack, "pack")
+        data_size, d_size = _output_size(self.generator), _input_size(self.discriminator)
+        if data_size is not None and d_size is not None and self.pack * data_size != d_size:
+            raise ValueError(
+                f"pack={self.pack} needs a discriminator input of size {self.pack} * {data_size}, "
+                f"but the discriminator takes {d_size}"
+            )
+        if self.ema:
+            # A separate copy of the generator holds the average; the raw generator keeps training.
+            self.ema_generator = keras.models.clone_model(self.generator)
+            self.ema_generator.set_weights(self.generator.get_weights())
+        else:
+            self.ema_generator = None
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         # Build the optimiser state now, outside any tf.function, so tracing creates no variables.
@@ -104,33 +191,76 @@ class GAN(keras.Model):
     def _noise(self, batch_size: tf.Tensor) -> tf.Tensor:
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    def instance_noise_std(self) -> tf.Tensor:
+        """The current instance-noise std; the schedule counts generator steps (training steps)."""
+        return regularizers.instance_noise_std(
+            self.g_optimizer.iterations, self.instance_noise, self.instance_noise_steps
+        )
+
+    def _discriminator_input(self, samples: tf.Tensor) -> tf.Tensor:
+        """What D sees of a batch: instance noise first, then packing; unchanged by default."""
+        if self.instance_noise:
+            noise = keras.random.normal(tf.shape(samples), seed=self.seed_generator)
+            samples = samples + self.instance_noise_std() * noise
+        return regularizers.pack(samples, self.pack)
+
     def discriminator_step(self, real: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """One discriminator update on ``real`` and as many fresh fakes.
 
-        Returns the discriminator loss and the logits on the real and the fake batch.
-        The fakes are made outside the tape, so no gradient reaches the generator.
+        Returns the discriminator loss (penalties included) and the logits on the real
+        and the fake batch (one logit per packed group when packing).  The fakes are made
+        outside the tape, so no gradient reaches the generator.
         """
         fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
+        real, fake = self._discriminator_input(real), self._discriminator_input(fake)
+
+        def critic(x: tf.Tensor) -> tf.Tensor:
+            return self.discriminator(x, training=True)
+
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
+            real_logits = critic(real)
+            fake_logits = critic(fake)
+            if self.label_smoothing:
+                d_loss = regularizers.smoothed_cross_entropy(real_logits, fake_logits, self.label_smoothing)
+            else:
+                d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
+            if self.r1:
+                d_loss += regularizers.zero_centered_penalty(critic, real, self.r1)
+            if self.r2:
+                d_loss += regularizers.zero_centered_penalty(critic, fake, self.r2)
+            if self.gradient_penalty:
+                d_loss += regularizers.interpolated_penalty(
+                    critic, real, fake, self.gradient_penalty, seed=self.seed_generator
+                )
+            if self.d_l1 or self.d_l2:
+                d_loss += regularizers.weight_decay(self.discriminator, self.d_l1, self.d_l2)
         d_variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_variables), d_variables))
+        if self.clip_weights:
+            regularizers.clip_weights(d_variables, self.clip_weights)
         return d_loss, real_logits, fake_logits
 
     def generator_step(self, batch_size: int | tf.Tensor) -> tf.Tensor:
-        """One generator update on fresh noise, through the current discriminator; returns its loss."""
+        """One generator update on fresh noise, through the current discriminator; returns its loss.
+
+        Then the generator's moving average, if any, takes one step.
+        """
         with tf.GradientTape() as tape:
-            g_logits = self.discriminator(self.generator(self._noise(batch_size), training=True), training=True)
+            fake = self._discriminator_input(self.generator(self._noise(batch_size), training=True))
+            g_logits = self.discriminator(fake, training=True)
             g_loss = self.adversarial_loss.generator(g_logits)
+            if self.g_l1 or self.g_l2:
+                g_loss += regularizers.weight_decay(self.generator, self.g_l1, self.g_l2)
         g_variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
+        if self.ema:
+            regularizers.ema_update(self.ema_generator.weights, self.generator.weights, self.ema)
         return g_loss
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real = data[0] if isinstance(data, (tuple, list)) else data
-        d_loss, real_logits, fake_logits = self.discriminator_step(real)
+        for _ in range(self.d_steps):
+            d_loss, real_logits, fake_logits = self.discriminator_step(real)
         # The generator step sees the discriminator just updated.
         g_loss = self.generator_step(tf.shape(real)[0])
         self.d_loss_tracker.update_state(d_loss)
@@ -139,12 +269,17 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(tf.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def sample(self, n: int, seed: int | None = None, *, batch_size: int = 8192) -> np.ndarray:
-        """``n`` generator samples as a numpy array; the same ``seed`` gives the same noise."""
+    def sample(self, n: int, seed: int | None = None, *, batch_size: int = 8192, average: bool = True) -> np.ndarray:
+        """``n`` generator samples as a numpy array; the same ``seed`` gives the same noise.
+
+        When the generator's moving average is on (``compile(ema=...)``) the samples come
+        from the average, unless ``average=False``.
+        """
         n = positive_int(n, "n")
+        generator = self.ema_generator if (average and self.ema_generator is not None) else self.generator
         noise = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         parts = [
-            keras.ops.convert_to_numpy(self.generator(noise[start : start + batch_size], training=False))
+            keras.ops.convert_to_numpy(generator(noise[start : start + batch_size], training=False))
             for start in range(0, n, batch_size)
         ]
         return np.concatenate(parts, axis=0)
@@ -186,3 +321,40 @@ def _input_size(model: keras.Model) -> int | None:
     if isinstance(shape, list):
         return None
     return shape[-1] if shape else None
+
+
+def _output_size(model: keras.Model) -> int | None:
+    """The last dimension of a model's output, when the model declares one."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):
+        return None
+    if isinstance(shape, list):
+        return None
+    return shape[-1] if shape else None
+
+
+def _unit_interval(value: object, name: str) -> float:
+    """Return ``value`` as a float in [0, 1), or raise ValueError naming ``name``."""
+    number = positive_float(value, name, allow_zero=True)
+    if number >= 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return number
+
+
+def adam_pair(
+    d_learning_rate: float = 2e-4, g_learning_rate: float = 2e-4, *, beta_1: float = 0.5, beta_2: float = 0.999
+) -> tuple[keras.optimizers.Adam, keras.optimizers.Adam]:
+    """Two fresh Adam optimisers, (discriminator's, generator's), for ``GAN.compile``.
+
+    Different rates give the two time-scale update rule (TTUR, Heusel et al. 2017),
+    for instance ``adam_pair(4e-4, 1e-4, beta_1=0.0, beta_2=0.9)``.
+    """
+    d_learning_rate = positive_float(d_learning_rate, "d_learning_rate")
+    g_learning_rate = positive_float(g_learning_rate, "g_learning_rate")
+    for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
+        _unit_interval(value, name)
+    return (
+        keras.optimizers.Adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
+        keras.optimizers.Adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
+    )

@@ -36,3 +36,27 @@ def test_builders_make_new_weights_each_time_and_keep_them():
 def test_bad_arguments(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_spectral_norm_makes_every_layer_and_the_discriminator_1_lipschitz():
+    rng = np.random.default_rng(0)
+    points = rng.standard_normal((64, 2)).astype("float32")
+    plain = models.mlp_discriminator(2, width=32, depth=2)
+    normalised = models.mlp_discriminator(2, width=32, depth=2, spectral_norm=True)
+    plain_sigmas = [np.linalg.svd(w, compute_uv=False)[0] for w in plain.get_weights() if w.ndim == 2]
+    assert max(abs(s - 1.0) for s in plain_sigmas) > 0.1  # without it the layers are not normalised
+    for _ in range(30):  # each training call takes one power-iteration step
+        normalised(points, training=True)
+    kernels = [layer.layer.kernel.numpy() for layer in normalised.layers if hasattr(layer, "layer")]
+    assert len(kernels) == 3
+    for kernel in kernels:
+        assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-2)
+    # LeakyReLU is 1-Lipschitz, so |D(x) - D(y)| <= ||x - y|| (up to the power iteration's error).
+    x, y = points * 5, rng.standard_normal((64, 2)).astype("float32") * 5
+    ratio = np.abs(normalised(x).numpy() - normalised(y).numpy()).ravel() / np.linalg.norm(x - y, axis=1)
+    assert ratio.max() <= 1.01
+
+
+def test_spectral_norm_must_be_a_bool():
+    with pytest.raises(ValueError, match="spectral_norm"):
+        models.mlp_discriminator(2, spectral_norm="yes")
