@@ -114,3 +114,25 @@ def test_single_player_steps_update_only_their_player():
     assert np.isfinite(float(gan.generator_step(64)))
     assert all(np.array_equal(a, b) for a, b in zip(d_after, gan.discriminator.get_weights()))
     assert any(not np.array_equal(a, b) for a, b in zip(g_before, gan.generator.get_weights()))
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+def test_conv_gan_trains_on_digits(policy):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        gan = gl.GAN(
+            gl.models.conv_generator(16, (8, 8, 1), base_filters=16),
+            gl.models.conv_discriminator((8, 8, 1), base_filters=16),
+            latent_dim=16,
+        )
+        gan.compile()
+        images, _ = gl.data.digits("train")
+        history = gan.fit(gl.data.as_dataset(images, 64, seed=0), epochs=2, steps_per_epoch=25, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    for values in history.history.values():
+        assert np.all(np.isfinite(values))
+    samples = gan.sample(10, seed=0)
+    assert samples.shape == (10, 8, 8, 1) and samples.dtype == np.float32
+    assert np.all(np.abs(samples) <= 1.0)
+    assert int(gan.g_optimizer.iterations) == 50
