@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint unit notebooks strict-book clean
+.PHONY: book test lint unit notebooks strict-book gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ notebooks: $(STAMP)
 
 strict-book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## gpu-check: on a machine with an NVIDIA GPU (no network needed), check placement, mixed precision,
+## the GPU profile, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
+gpu-check: $(STAMP)
+	$(BIN)/python scripts/gpu_check.py
 
 clean:
 	rm -rf _build
