@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -108,6 +109,9 @@ def check_placement(profile, images) -> None:
 
 def check_mixed_precision(profile, dataset) -> None:
     assert gl.runtime.enable_mixed_precision(), "enable_mixed_precision() refused on a GPU machine"
+    # Keras' spectral normalisation bounds a norm by 1/epsilon = 1e7, which overflows float16 to inf
+    # when traced; the bound then does nothing, as intended, so the warning is noise.
+    warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
     try:
         gan = build_gan(profile, spectral_norm=True)
         hidden = gan.discriminator.layers[0]
@@ -150,7 +154,10 @@ def check_gpu_profile(profile, dataset) -> None:
         f"  classes {coverage['classes']}/10, KL from uniform {coverage['kl_uniform']:.3f} nats; "
         f"memorised {copying['memorised']} (median distance ratio {copying['median_ratio']:.2f})"
     )
-    assert coverage["classes"] >= 5, "the GPU profile produced fewer than 5 digit classes"
+    # Sanity bounds, not a benchmark: on a CPU the smaller profile reaches 10 classes and FID ~27 in 2,000
+    # steps; uniform noise scores ~300-500 and a single digit ~570.
+    assert coverage["classes"] >= 8, f"the GPU profile made only {coverage['classes']} of 10 digit classes"
+    assert fid < 100, f"the GPU profile's classifier FID {fid:.1f} is no better than a broken generator"
 
 
 def check_speed(profile, dataset) -> None:
