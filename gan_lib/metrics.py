@@ -191,11 +191,15 @@ def precision_recall(real_features: np.ndarray, fake_features: np.ndarray, *, k:
             raise ValueError(f"{name} needs more than k={k} rows, got {len(features)}")
 
     def inside(points: np.ndarray, centres: np.ndarray) -> float:
-        radii = _kth_nearest(centres, centres, k, skip_self=True)
-        squared = (
-            np.sum(points**2, axis=1, keepdims=True) - 2.0 * points @ centres.T + np.sum(centres**2, axis=1)[None, :]
-        )
-        return float(np.mean(np.any(squared <= (radii**2)[None, :] + 1e-9, axis=1)))
+        limit = _kth_nearest(centres, centres, k, skip_self=True) ** 2 + 1e-9  # squared radii, rounding slack
+        centre_norms = np.sum(centres**2, axis=1)
+        hits = np.empty(len(points), dtype=bool)
+        chunk = max(1, 2**24 // len(centres))  # bounded memory for large sets
+        for start in range(0, len(points), chunk):
+            block = points[start : start + chunk]
+            squared = np.sum(block**2, axis=1, keepdims=True) - 2.0 * block @ centres.T + centre_norms[None, :]
+            hits[start : start + len(block)] = np.any(squared <= limit[None, :], axis=1)
+        return float(np.mean(hits))
 
     return {"precision": inside(fake, real), "recall": inside(real, fake)}
 
