@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint unit notebooks strict-book test-oldest clean
+
+.PHONY: book test lint unit notebooks strict-book test-oldest gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,10 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
 	$(OLDEST)/bin/python -m pytest -x -q -p no:cacheprovider tests/ \
 	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py
+## gpu-check: on a machine with an NVIDIA GPU (no network needed), check placement, mixed precision,
+## the GPU profile, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
+gpu-check: $(STAMP)
+	$(BIN)/python scripts/gpu_check.py
 
 clean:
 	rm -rf _build

@@ -1,11 +1,18 @@
-"""Data for the book: toy 2-D Gaussian mixtures, sklearn's bundled digits, tf.data helpers.
+"""Data for the book: toy 2-D Gaussian mixtures, sklearn's bundled digits, MNIST, tf.data helpers.
 
 The mixtures follow the PacGAN benchmark (Lin et al. 2018): a ring of 8 modes on the
 unit circle with std 0.01, and a 5x5 grid with spacing 2 and std 0.05.  Every mode has
-the same weight.  Everything here works offline.
+the same weight.  Everything here works offline except ``mnist`` and ``fashion_mnist``,
+which download once through ``keras.datasets`` and then read Keras' cache; offline and
+without that cache they fail within seconds and point to ``digits``.
 """
 
 from __future__ import annotations
+
+import gzip
+import os
+import socket
+import threading
 
 import numpy as np
 
@@ -115,3 +122,130 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     dataset = tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
     dataset = dataset.shuffle(array.shape[0], seed=seed, reshuffle_each_iteration=True)
     return dataset.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+# Where keras.datasets downloads MNIST and Fashion-MNIST from, and the files it keeps.
+DOWNLOAD_HOST = "storage.googleapis.com"
+PROBE_TIMEOUT = 3.0  # seconds; the whole reachability check, DNS included, never takes longer
+_MNIST_FILES = ("mnist.npz",)
+_FASHION_FILES = (
+    "fashion-mnist/train-labels-idx1-ubyte.gz",
+    "fashion-mnist/train-images-idx3-ubyte.gz",
+    "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+    "fashion-mnist/t10k-images-idx3-ubyte.gz",
+)
+
+
+def keras_cache_dirs() -> list[str]:
+    """The folders where ``keras.utils.get_file`` keeps downloaded data sets, in the order it tries them:
+    ``$KERAS_HOME/datasets`` (default ``~/.keras/datasets``), then ``/tmp/.keras/datasets``,
+    its fallback when the first is not writable."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return [os.path.join(home, "datasets"), os.path.join("/tmp", ".keras", "datasets")]
+
+
+def _cached(files: tuple[str, ...]) -> list[str] | None:
+    """Full paths of ``files`` in the first cache folder that holds all of them, or None."""
+    for folder in keras_cache_dirs():
+        paths = [os.path.join(folder, name) for name in files]
+        if all(os.path.isfile(path) for path in paths):
+            return paths
+    return None
+
+
+def reachable(host: str = DOWNLOAD_HOST, port: int = 443, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether a TCP connection to ``host:port`` opens within ``timeout`` seconds.
+
+    The check runs in a daemon thread joined with a timeout, because a socket timeout
+    does not bound the DNS lookup, which can hang for much longer on a broken network.
+    """
+    timeout = positive_float(timeout, "timeout")
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])
+
+
+def available(name: str) -> bool:
+    """Whether ``mnist(...)`` or ``fashion_mnist(...)`` (``name`` "mnist" or "fashion_mnist") can
+    load now: its files are in Keras' cache, or the download host answers."""
+    if name not in ("mnist", "fashion_mnist"):
+        raise ValueError(f"name must be 'mnist' or 'fashion_mnist', got {name!r}")
+    files = _MNIST_FILES if name == "mnist" else _FASHION_FILES
+    return _cached(files) is not None or reachable()
+
+
+def _offline_error(name: str, files: tuple[str, ...]) -> ConnectionError:
+    where = " or ".join(os.path.join(folder, files[0].split("/")[0]) for folder in keras_cache_dirs())
+    return ConnectionError(
+        f"{name} is not in Keras' cache ({where}) and {DOWNLOAD_HOST} cannot be reached within "
+        f"{PROBE_TIMEOUT:g} s, so it cannot be downloaded. Offline, use gan_lib.data.digits() "
+        "(sklearn's bundled 8x8 digits) instead, or copy the Keras cache from a machine that has it."
+    )
+
+
+def _read_idx(path: str, offset: int) -> np.ndarray:
+    with gzip.open(path, "rb") as file:
+        return np.frombuffer(file.read(), np.uint8, offset=offset)
+
+
+def _load_mnist_like(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    files = _MNIST_FILES if name == "mnist" else _FASHION_FILES
+    paths = _cached(files)
+    if paths is None:
+        if not reachable():
+            raise _offline_error(name, files)
+        import keras  # imported here: only a download needs it
+
+        loader = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    elif name == "mnist":
+        # The same file keras.datasets.mnist.load_data() reads, read directly so no network is touched.
+        with np.load(paths[0], allow_pickle=False) as arrays:
+            x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    else:
+        # IDX files: 8 header bytes before labels, 16 before images (as keras.datasets reads them).
+        y_train, y_test = _read_idx(paths[0], 8), _read_idx(paths[2], 8)
+        x_train = _read_idx(paths[1], 16).reshape(len(y_train), 28, 28)
+        x_test = _read_idx(paths[3], 16).reshape(len(y_test), 28, 28)
+    if split == "train":
+        images, labels = x_train, y_train
+    elif split == "test":
+        images, labels = x_test, y_test
+    else:
+        images, labels = np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test])
+    # Pixels 0..255 map linearly onto [-1, 1], the range of a tanh generator.
+    images = (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
+    return images, labels.astype(np.int64)
+
+
+def mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST handwritten digits (60,000 train, 10,000 test) through ``keras.datasets``.
+
+    Args:
+        split: "train", "test" or "all" (train then test).
+
+    Returns:
+        (images, labels): float32 images in [-1, 1] of shape (n, 28, 28, 1), int64 labels 0..9.
+
+    Raises:
+        ConnectionError: within a few seconds, when the data is neither in Keras' cache nor
+            downloadable; the message names ``gan_lib.data.digits()``, which works offline.
+    """
+    return _load_mnist_like("mnist", split)
+
+
+def fashion_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST (10 kinds of clothing, 28x28 grey), like ``mnist`` in every other respect."""
+    return _load_mnist_like("fashion_mnist", split)

@@ -61,3 +61,95 @@ def mlp_discriminator(
         layers.append(keras.layers.LeakyReLU(negative_slope=0.2))
     layers.append(dense(1))
     return keras.Sequential(layers, name=name)
+
+
+def _image_shape(image_shape: object) -> tuple[int, int, int]:
+    """Check ``image_shape`` is (height, width, channels) with height and width multiples of 4."""
+    try:
+        shape = tuple(image_shape)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"image_shape must be a tuple (height, width, channels), got {image_shape!r}") from None
+    if len(shape) != 3 or not all(isinstance(s, (int,)) and not isinstance(s, bool) and s > 0 for s in shape):
+        raise ValueError(f"image_shape must be three positive integers (height, width, channels), got {image_shape!r}")
+    height, width, channels = (int(s) for s in shape)
+    # Two stride-2 layers halve (or double) the size twice, so both sides must divide by 4.
+    if height % 4 or width % 4:
+        raise ValueError(f"image_shape height and width must be multiples of 4, got {image_shape!r}")
+    return height, width, channels
+
+
+def conv_generator(
+    latent_dim: int, image_shape: tuple[int, int, int], *, base_filters: int = 64, name: str = "generator"
+) -> keras.Model:
+    """A small DCGAN-style generator from noise of size ``latent_dim`` to images of ``image_shape``.
+
+    The noise is projected to a (height/4, width/4, 2*base_filters) tensor, then two
+    stride-2 transposed convolutions double the size twice: (8, 8, 1) digits start at
+    2x2, (28, 28, 1) MNIST at 7x7.  Batch normalisation and ReLU follow every layer but
+    the last (as in DCGAN, Radford et al. 2016); the output goes through tanh, so pixels
+    lie in [-1, 1] like the images of ``gan_lib.data``.  The tanh runs in float32, so the
+    output stays float32 under a mixed-precision policy.
+    """
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    height, width, channels = _image_shape(image_shape)
+    base_filters = positive_int(base_filters, "base_filters")
+    start_h, start_w = height // 4, width // 4
+    # momentum 0.9 (not Keras' 0.99): the moving statistics that sample() uses catch up
+    # within tens of steps instead of hundreds.
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,)),
+            keras.layers.Dense(start_h * start_w * 2 * base_filters, use_bias=False),
+            keras.layers.BatchNormalization(momentum=0.9),
+            keras.layers.ReLU(),
+            keras.layers.Reshape((start_h, start_w, 2 * base_filters)),
+            keras.layers.Conv2DTranspose(base_filters, 4, strides=2, padding="same", use_bias=False),
+            keras.layers.BatchNormalization(momentum=0.9),
+            keras.layers.ReLU(),
+            keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same"),
+            keras.layers.Activation("tanh", dtype="float32"),
+        ],
+        name=name,
+    )
+
+
+def conv_discriminator(
+    image_shape: tuple[int, int, int],
+    *,
+    base_filters: int = 64,
+    spectral_norm: bool = False,
+    name: str = "discriminator",
+) -> keras.Model:
+    """A small DCGAN-style discriminator from images of ``image_shape`` to one logit each.
+
+    Two stride-2 convolutions (``base_filters``, then twice as many) with LeakyReLU(0.2),
+    a Flatten, and one Dense unit: the output is a logit (no sigmoid), shape (batch, 1).
+    There is no batch normalisation: the training step shows the discriminator real and
+    fake batches separately, and batch statistics would let it tell them apart by the batch.
+    ``spectral_norm=True`` wraps every layer with weights in
+    ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).  The last layer computes in
+    float32, so the logits stay float32 under a mixed-precision policy.
+    """
+    height, width, channels = _image_shape(image_shape)
+    base_filters = positive_int(base_filters, "base_filters")
+    if not isinstance(spectral_norm, bool):
+        raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}")
+
+    def maybe_normalised(layer: keras.layers.Layer, **kwargs) -> keras.layers.Layer:
+        return keras.layers.SpectralNormalization(layer, **kwargs) if spectral_norm else layer
+
+    # The wrapper casts its output back to its input's dtype, so under mixed precision
+    # the last wrapper itself must run in float32, not only the Dense inside it.
+    last = maybe_normalised(keras.layers.Dense(1, dtype="float32"), dtype="float32")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(height, width, channels)),
+            maybe_normalised(keras.layers.Conv2D(base_filters, 4, strides=2, padding="same")),
+            keras.layers.LeakyReLU(negative_slope=0.2),
+            maybe_normalised(keras.layers.Conv2D(2 * base_filters, 4, strides=2, padding="same")),
+            keras.layers.LeakyReLU(negative_slope=0.2),
+            keras.layers.Flatten(),
+            last,
+        ],
+        name=name,
+    )

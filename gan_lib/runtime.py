@@ -1,29 +1,132 @@
-"""What the chapter runs on: library versions, device, precision."""
+"""What the chapter runs on: library versions, device, precision, and the scale to run at.
+
+``describe()`` is the one line every chapter prints.  ``enable_mixed_precision()`` turns
+on float16 compute where it pays (a GPU) and refuses elsewhere.  ``profile()`` picks how
+big a chapter's image experiment is: small on a CPU, bigger (MNIST when it can be had)
+on a GPU.
+"""
 
 from __future__ import annotations
 
 import platform
+from dataclasses import dataclass
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+from gan_lib import data
 
 
 def gpu_names() -> list[str]:
     """Names of the GPUs TensorFlow can see (empty on a CPU-only machine)."""
     names = []
     for device in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(device)
+        try:
+            details = tf.config.experimental.get_device_details(device)
+        except (RuntimeError, ValueError):  # some drivers give no details; the TF name still identifies it
+            details = {}
         names.append(details.get("device_name", device.name))
     return names
 
 
+def mixed_precision_on() -> bool:
+    """Whether Keras' global dtype policy computes in reduced precision (mixed_float16 or mixed_bfloat16)."""
+    return keras.mixed_precision.global_policy().name.startswith("mixed")
+
+
 def describe() -> str:
-    """One line: TensorFlow and Keras versions, the device, and the precision policy."""
+    """One line: TensorFlow and Keras versions, the device (with the GPU's name), and the precision policy."""
     gpus = gpu_names()
     device = f"GPU ({', '.join(gpus)})" if gpus else f"CPU ({platform.machine()})"
     policy = keras.mixed_precision.global_policy().name
-    mixed = "on" if policy.startswith("mixed") else "off"
+    mixed = f"on ({policy})" if mixed_precision_on() else "off"
     return f"TensorFlow {tf.__version__}, Keras {keras.__version__}, device: {device}, mixed precision: {mixed}"
+
+
+def enable_mixed_precision() -> bool:
+    """Turn on mixed precision (Keras policy mixed_float16) when a GPU is present; returns whether it is on.
+
+    Layers built *after* the call compute in float16 and keep float32 weights; the
+    builders in ``gan_lib.models`` end in a float32 layer and ``gan_lib.losses`` computes
+    in float32, so logits and losses keep full precision.  On a CPU it changes nothing
+    and says why: CPUs without float16 units run it slower, not faster.
+    """
+    if not gpu_names():
+        print("Mixed precision stays off: no GPU found (float16 on a CPU is slower, not faster).")
+        return False
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    print("Mixed precision on (mixed_float16): models built from now on compute in float16, weights stay float32.")
+    return True
+
+
+def disable_mixed_precision() -> None:
+    """Back to full float32 for models built from now on."""
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The scale of an image experiment: which data, how many steps, how big the networks are."""
+
+    name: str  # "cpu" or "gpu"
+    dataset: str  # "digits" or "mnist"
+    image_shape: tuple[int, int, int]
+    steps: int
+    batch_size: int
+    base_filters: int
+    latent_dim: int
+    reason: str
+
+    def load(self, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        """The profile's images in [-1, 1] and labels (``gan_lib.data.digits`` or ``gan_lib.data.mnist``)."""
+        return data.digits(split) if self.dataset == "digits" else data.mnist(split)
+
+    def __str__(self) -> str:
+        return (
+            f"profile {self.name!r}: {self.dataset} {self.image_shape}, {self.steps} steps of batch "
+            f"{self.batch_size}, base_filters {self.base_filters}, latent_dim {self.latent_dim} ({self.reason})"
+        )
+
+
+# A CPU run must fit a chapter's 2-minute budget on 2 cores (about 40 steps/s there);
+# a GPU run may take a minute or two more and use the bigger data set.
+_SCALES = {
+    ("cpu", "digits"): {"steps": 2000, "batch_size": 64, "base_filters": 32, "latent_dim": 32},
+    ("gpu", "digits"): {"steps": 5000, "batch_size": 128, "base_filters": 64, "latent_dim": 64},
+    ("cpu", "mnist"): {"steps": 2000, "batch_size": 64, "base_filters": 32, "latent_dim": 64},
+    ("gpu", "mnist"): {"steps": 10000, "batch_size": 128, "base_filters": 64, "latent_dim": 100},
+}
+
+
+def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
+    """Pick the scale of an image experiment for this machine, and say which (when ``verbose``).
+
+    Without a GPU: "cpu" on sklearn's 8x8 digits.  With a GPU: "gpu", on MNIST when it is in
+    Keras' cache or downloadable, else on digits with more steps and wider networks.
+
+    Args:
+        dataset: "digits" or "mnist" to choose the data yourself; None picks as above.
+            "mnist" on a CPU gives a "cpu" profile on MNIST (slow: several minutes).
+    """
+    if dataset not in (None, "digits", "mnist"):
+        raise ValueError(f"dataset must be None, 'digits' or 'mnist', got {dataset!r}")
+    gpus = gpu_names()
+    name = "gpu" if gpus else "cpu"
+    if dataset is not None:
+        reason = f"{'GPU' if gpus else 'no GPU'}; dataset chosen by the caller"
+    elif not gpus:
+        dataset, reason = "digits", "no GPU found"
+    elif data.available("mnist"):
+        dataset, reason = "mnist", f"GPU found ({gpus[0]}) and MNIST available"
+    else:
+        dataset, reason = "digits", f"GPU found ({gpus[0]}) but MNIST is neither cached nor downloadable"
+    scale = _SCALES[(name, dataset)]
+    image_shape = (8, 8, 1) if dataset == "digits" else (28, 28, 1)
+    chosen = Profile(name=name, dataset=dataset, image_shape=image_shape, reason=reason, **scale)
+    if verbose:
+        print(chosen)
+    return chosen
 
 
 def provenance(command: str) -> dict[str, str]:

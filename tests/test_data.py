@@ -98,3 +98,75 @@ def test_as_dataset_gives_full_shuffled_batches_forever():
     first, second = data.as_dataset(array, 10, seed=0).take(2)
     assert not np.array_equal(first.numpy(), second.numpy())
     assert isinstance(data.as_dataset(array, 2), tf.data.Dataset)
+
+
+# --- MNIST and Fashion-MNIST: offline behaviour and the cache, without ever touching the network.
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """An empty Keras cache folder, so nothing is found on disk."""
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    monkeypatch.setattr(data, "keras_cache_dirs", lambda: [str(folder)])
+    return folder
+
+
+def no_network(monkeypatch, *, hang=False):
+    import socket
+    import time
+
+    def connect(*args, **kwargs):
+        if hang:  # a broken network: the connection attempt neither fails nor succeeds
+            time.sleep(30)
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+
+
+@pytest.mark.parametrize("loader", [data.mnist, data.fashion_mnist])
+@pytest.mark.parametrize("hang", [False, True])
+def test_mnist_offline_fails_fast_and_names_digits(loader, hang, empty_cache, monkeypatch):
+    import time
+
+    no_network(monkeypatch, hang=hang)
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError, match=r"gan_lib\.data\.digits\(\)"):
+        loader("train")
+    assert time.perf_counter() - start < 5.0
+    if not hang:  # with a hanging network each probe waits its full timeout; once is enough
+        assert not data.available("mnist") and not data.available("fashion_mnist")
+
+
+def _write_idx(path, array, header_bytes):
+    import gzip
+
+    with gzip.open(path, "wb") as file:
+        file.write(b"\0" * header_bytes + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_and_fashion_mnist_read_the_keras_cache_offline(empty_cache, monkeypatch):
+    no_network(monkeypatch)  # any attempt to connect would fail the load
+    rng = np.random.default_rng(0)
+    x_train = rng.integers(0, 256, size=(6, 28, 28)).astype(np.uint8)
+    x_train[0, 0, 0], x_train[0, 0, 1] = 0, 255
+    y_train, x_test, y_test = np.arange(6) % 10, x_train[:2], np.array([7, 3])
+    np.savez(empty_cache / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    (empty_cache / "fashion-mnist").mkdir()
+    for stem, images, labels in (("train", x_train, y_train), ("t10k", x_test, y_test)):
+        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-labels-idx1-ubyte.gz", labels, 8)
+        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-images-idx3-ubyte.gz", images, 16)
+    for loader in (data.mnist, data.fashion_mnist):
+        images, labels = loader("train")
+        assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32 and labels.dtype == np.int64
+        assert images[0, 0, 0, 0] == -1.0 and images[0, 0, 1, 0] == 1.0  # 0 -> -1, 255 -> 1
+        np.testing.assert_allclose(images[..., 0], x_train / 127.5 - 1.0, atol=1e-6)
+        np.testing.assert_array_equal(labels, y_train)
+        test_images, test_labels = loader("test")
+        assert test_images.shape == (2, 28, 28, 1) and test_labels.tolist() == [7, 3]
+        assert len(loader("all")[1]) == 8
+    assert data.available("mnist") and data.available("fashion_mnist")
+    with pytest.raises(ValueError, match="split"):
+        data.mnist("validation")
+    with pytest.raises(ValueError, match="name"):
+        data.available("cifar10")

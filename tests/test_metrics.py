@@ -1,4 +1,5 @@
 import math
+import os
 
 import numpy as np
 import pytest
@@ -84,3 +85,185 @@ def test_nearest_center_distances():
 def test_bad_arguments(samples, centers, std, argument):
     with pytest.raises(ValueError, match=argument):
         metrics.mode_coverage(samples, centers, std)
+
+
+# --- Frechet distance: exact sample moments, so the closed forms hold to rounding.
+
+
+def exact_gaussian_sample(mean, cov, n=400, seed=0):
+    """n points whose sample mean and (ddof=1) covariance are exactly ``mean`` and ``cov``."""
+    mean, cov = np.atleast_1d(np.asarray(mean, float)), np.atleast_2d(np.asarray(cov, float))
+    z = np.random.default_rng(seed).standard_normal((n, len(mean)))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.atleast_2d(np.cov(z, rowvar=False)))).T  # sample cov = I
+    return z @ np.linalg.cholesky(cov).T + mean
+
+
+def test_frechet_distance_diagonal_closed_form():
+    mu1, mu2 = np.array([0.0, 1.0, -2.0]), np.array([1.0, -1.0, 0.5])
+    s1, s2 = np.array([1.0, 4.0, 0.25]), np.array([2.0, 1.0, 9.0])
+    a = exact_gaussian_sample(mu1, np.diag(s1), seed=0)
+    b = exact_gaussian_sample(mu2, np.diag(s2), n=300, seed=1)
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum(s1 + s2 - 2 * np.sqrt(s1 * s2))
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=1e-9)
+    # In 1-D it is (m1 - m2)^2 + (sd1 - sd2)^2.
+    one_a, one_b = exact_gaussian_sample([2.0], [[9.0]], seed=2), exact_gaussian_sample([-1.0], [[1.0]], seed=3)
+    assert metrics.frechet_distance(one_a[:, :1], one_b[:, :1]) == pytest.approx(9.0 + 4.0, rel=1e-9)
+
+
+def test_frechet_distance_full_covariance_matches_scipy_sqrtm():
+    import scipy.linalg
+
+    rng = np.random.default_rng(5)
+    root_a, root_b = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+    cov_a, cov_b = root_a @ root_a.T + 0.1 * np.eye(4), root_b @ root_b.T + 0.1 * np.eye(4)
+    mu_a, mu_b = rng.standard_normal(4), rng.standard_normal(4)
+    a, b = exact_gaussian_sample(mu_a, cov_a, seed=6), exact_gaussian_sample(mu_b, cov_b, seed=7)
+    cross = np.real(scipy.linalg.sqrtm(cov_a @ cov_b))
+    expected = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * cross)
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=1e-7)
+    assert metrics.frechet_distance(a, b) == pytest.approx(metrics.frechet_distance(b, a), rel=1e-9)  # symmetric
+
+
+def test_frechet_distance_of_identical_and_shifted_sets():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((500, 6)) @ rng.standard_normal((6, 6))
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    shift = np.array([3.0, 0, 0, 4.0, 0, 0])
+    assert metrics.frechet_distance(a, a + shift) == pytest.approx(25.0, rel=1e-8)  # only the means differ
+    # Fewer samples than dimensions (singular covariances) still gives a finite, non-negative answer.
+    few = rng.standard_normal((5, 20))
+    assert metrics.frechet_distance(few, few) == pytest.approx(0.0, abs=1e-8)
+    assert 0 < metrics.frechet_distance(few, rng.standard_normal((7, 20))) < np.inf
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: metrics.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3))), "dimension"),
+        (lambda: metrics.frechet_distance(np.zeros((1, 2)), np.zeros((5, 2))), "features_a"),
+        (lambda: metrics.frechet_distance(np.zeros((5, 2)), np.full((5, 2), np.nan)), "features_b"),
+        (lambda: metrics.class_histogram_stats(np.array([0, 10])), "labels"),
+        (lambda: metrics.class_histogram_stats(np.array([0.5, 1.0])), "labels"),
+        (lambda: metrics.precision_recall(np.zeros((3, 2)), np.zeros((9, 2))), "real_features"),
+        (lambda: metrics.precision_recall(np.zeros((9, 2)), np.zeros((9, 2)), k=0), "k"),
+        (lambda: metrics.memorisation(np.zeros((2, 4)), np.zeros((3, 4)), np.zeros((3, 4)), quantile=0.7), "quantile"),
+        (lambda: metrics.memorisation(np.zeros((2, 4)), np.zeros((3, 5)), np.zeros((3, 4))), "same size"),
+        (lambda: metrics.classifier_cache_path(depth=3), "depth"),
+    ],
+)
+def test_image_metric_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
+
+
+def test_class_histogram_stats_closed_forms():
+    single = metrics.class_histogram_stats(np.full(50, 3))
+    assert single["classes"] == 1 and single["kl_uniform"] == pytest.approx(math.log(10))
+    uniform = metrics.class_histogram_stats(np.repeat(np.arange(10), 7))
+    assert uniform["classes"] == 10 and uniform["kl_uniform"] == pytest.approx(0.0, abs=1e-12)
+    two = metrics.class_histogram_stats(np.array([1, 8] * 20))
+    assert two["classes"] == 2 and two["kl_uniform"] == pytest.approx(math.log(5))
+    assert two["histogram"][1] == two["histogram"][8] == 0.5
+
+
+# --- k-NN precision and recall on constructed 2-D features.
+
+
+def test_precision_recall_sees_mode_dropping_and_misplaced_samples():
+    rng = np.random.default_rng(0)
+    blob_a, blob_b = rng.normal(0, 1, (500, 2)), rng.normal(20, 1, (500, 2))
+    real = np.concatenate([blob_a, blob_b])
+    same = metrics.precision_recall(real, real)
+    assert same == {"precision": 1.0, "recall": 1.0}
+    # Fresh samples of one blob only: they all look real (precision ~1), half the data is missed.
+    dropped = metrics.precision_recall(real, rng.normal(0, 1, (500, 2)))
+    assert dropped["precision"] > 0.95 and 0.4 < dropped["recall"] < 0.6
+    far = metrics.precision_recall(real, rng.normal(100, 1, (500, 2)))
+    assert far == {"precision": 0.0, "recall": 0.0}
+
+
+# --- Nearest-neighbour memorisation check.
+
+
+def test_memorisation_flags_copies_and_passes_new_images():
+    train, _ = data.digits("train")
+    test, _ = data.digits("test")
+    reference, held_out = test[:180], test[180:]
+    copies = metrics.memorisation(train[:300], train, reference)
+    assert copies["memorised"] and copies["close_fraction"] == 1.0 and copies["fake_median"] == 0.0
+    noisy_copies = metrics.memorisation(
+        np.clip(train[:300] + np.random.default_rng(0).normal(0, 0.05, train[:300].shape), -1, 1), train, reference
+    )
+    assert noisy_copies["memorised"] and noisy_copies["median_ratio"] < 0.5
+    # Held-out real images are new: about a 5% fraction is as close as the 5% quantile.
+    fresh = metrics.memorisation(held_out, train, reference)
+    assert not fresh["memorised"] and fresh["close_fraction"] < 0.1 and 0.8 < fresh["median_ratio"] < 1.25
+    noise = metrics.memorisation(np.random.default_rng(1).uniform(-1, 1, (300, 8, 8, 1)), train, reference)
+    assert not noise["memorised"] and noise["median_ratio"] > 2
+
+
+# --- The digits classifier and the metrics that use it (trained once per test session in a tmp folder).
+
+
+@pytest.fixture(scope="session")
+def classifier(tmp_path_factory):
+    return metrics.digits_classifier(cache_dir=str(tmp_path_factory.mktemp("gan_lib_cache")))
+
+
+def test_digits_classifier_is_accurate_and_cached(classifier):
+    assert classifier.test_accuracy > 0.95
+    assert classifier.path == metrics.classifier_cache_path(os.path.dirname(classifier.path))
+    assert os.path.isfile(classifier.path)
+    mtime = os.path.getmtime(classifier.path)
+    metrics._LOADED.pop(classifier.path)  # force a load from disk
+    loaded = metrics.digits_classifier(cache_dir=os.path.dirname(classifier.path))
+    assert os.path.getmtime(classifier.path) == mtime  # loaded, not retrained
+    images, _ = data.digits("test")
+    np.testing.assert_array_equal(loaded.predict(images), classifier.predict(images))
+    np.testing.assert_allclose(loaded.features(images), classifier.features(images), rtol=1e-5, atol=1e-6)
+    assert loaded.test_accuracy == classifier.test_accuracy
+    assert metrics.digits_classifier(cache_dir=os.path.dirname(classifier.path)) is loaded  # in-process reuse
+
+
+def test_classifier_cache_key_follows_settings_and_training_is_deterministic(tmp_path):
+    assert metrics.classifier_cache_path("x") == metrics.classifier_cache_path("x", epochs=15)
+    assert metrics.classifier_cache_path("x") != metrics.classifier_cache_path("x", epochs=2)
+    assert metrics.classifier_cache_path("x") != metrics.classifier_cache_path("x", seed=1)
+    first = metrics.digits_classifier(cache_dir=str(tmp_path / "a"), epochs=1)
+    second = metrics.digits_classifier(cache_dir=str(tmp_path / "b"), epochs=1)
+    for u, v in zip(first.model.get_weights(), second.model.get_weights()):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_classifier_fid_real_images_sit_at_the_floor_and_failures_do_not(classifier):
+    train, _ = data.digits("train")
+    test, test_labels = data.digits("test")
+    order = np.random.default_rng(0).permutation(len(train))
+    reference, other_train = train[order[:1000]], train[order[1000:1360]]  # 360 images, as many as the test split
+    floor = metrics.classifier_fid(reference, other_train, classifier=classifier)
+    real = metrics.classifier_fid(reference, test, classifier=classifier)
+    assert 0 < floor and 0.5 * floor < real < 2 * floor
+    noisy = metrics.classifier_fid(
+        reference, np.clip(test + np.random.default_rng(1).normal(0, 0.3, test.shape), -1, 1), classifier=classifier
+    )
+    one_digit = metrics.classifier_fid(reference, test[test_labels == 3], classifier=classifier)
+    noise = metrics.classifier_fid(
+        reference, np.random.default_rng(2).uniform(-1, 1, test.shape), classifier=classifier
+    )
+    assert real < noisy < noise and 10 * floor < one_digit
+    assert 10 * floor < noise
+    with pytest.raises(ValueError, match="fake_images"):
+        metrics.classifier_fid(reference, np.zeros((5, 28, 28, 1)), classifier=classifier)
+    with pytest.raises(ValueError, match="real_images"):
+        metrics.classifier_fid(train * 8 + 8, test, classifier=classifier)  # sklearn's 0..16 scale, not [-1, 1]
+
+
+def test_class_coverage_of_real_and_single_class_images(classifier):
+    test, labels = data.digits("test")
+    everything = metrics.class_coverage(test, classifier=classifier)
+    assert everything["classes"] == 10
+    # The classifier is ~99% right, so its histogram is the label histogram, nearly.
+    assert everything["kl_uniform"] == pytest.approx(metrics.class_histogram_stats(labels)["kl_uniform"], abs=0.01)
+    zeros = metrics.class_coverage(test[labels == 0], classifier=classifier)
+    assert zeros["classes"] == 1 and zeros["kl_uniform"] == pytest.approx(math.log(10))

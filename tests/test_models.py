@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -60,3 +61,57 @@ def test_spectral_norm_makes_every_layer_and_the_discriminator_1_lipschitz():
 def test_spectral_norm_must_be_a_bool():
     with pytest.raises(ValueError, match="spectral_norm"):
         models.mlp_discriminator(2, spectral_norm="yes")
+IMAGE_SHAPES = [(8, 8, 1), (28, 28, 1)]
+
+
+@pytest.mark.parametrize("image_shape", IMAGE_SHAPES)
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_conv_builders_shapes_range_and_logits(image_shape, spectral_norm):
+    generator = models.conv_generator(16, image_shape, base_filters=8)
+    discriminator = models.conv_discriminator(image_shape, base_filters=8, spectral_norm=spectral_norm)
+    noise = 10.0 * np.random.default_rng(0).standard_normal((5, 16)).astype("float32")
+    images = generator(noise, training=True).numpy()
+    assert images.shape == (5, *image_shape)
+    # tanh output: inside [-1, 1] even for large noise, and not constant.
+    assert images.min() >= -1.0 and images.max() <= 1.0 and images.std() > 0
+    logits = discriminator(images, training=True).numpy()
+    assert logits.shape == (5, 1)
+    # One logit per image (Flatten before Dense), and not squashed into [0, 1].
+    big = discriminator(np.full((1, *image_shape), 50.0, dtype="float32")).numpy()
+    assert not (0.0 <= big.item() <= 1.0)
+    assert isinstance(discriminator.layers[-1], keras.layers.SpectralNormalization) == spectral_norm
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_conv_builders_keep_float32_outputs_under_mixed_precision(spectral_norm):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        generator = models.conv_generator(8, (8, 8, 1), base_filters=4)
+        discriminator = models.conv_discriminator((8, 8, 1), base_filters=4, spectral_norm=spectral_norm)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert generator.layers[1].compute_dtype == "float16"  # the hidden layers really run in float16
+    images = generator(np.ones((2, 8), "float32"), training=True)
+    logits = discriminator(images, training=True)
+    assert images.dtype == "float32" and logits.dtype == "float32"
+    assert all(v.dtype == "float32" for v in generator.weights + discriminator.weights)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: models.conv_generator(8, (10, 10, 1)), "image_shape"),
+        (lambda: models.conv_generator(8, (8, 8)), "image_shape"),
+        (lambda: models.conv_generator(8, (8, 8, 0)), "image_shape"),
+        (lambda: models.conv_generator(8, "8x8"), "image_shape"),
+        (lambda: models.conv_generator(8, 8), "image_shape"),
+        (lambda: models.conv_generator(0, (8, 8, 1)), "latent_dim"),
+        (lambda: models.conv_generator(8, (8, 8, 1), base_filters=0), "base_filters"),
+        (lambda: models.conv_discriminator((28, 30, 1)), "image_shape"),
+        (lambda: models.conv_discriminator((8.0, 8, 1)), "image_shape"),
+        (lambda: models.conv_discriminator((8, 8, 1), spectral_norm=1), "spectral_norm"),
+    ],
+)
+def test_conv_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()

@@ -343,3 +343,23 @@ def test_bad_adam_pair():
         gl.training.adam_pair(beta_1=1.0)
     with pytest.raises(ValueError, match="g_learning_rate"):
         gl.training.adam_pair(1e-3, 0.0)
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+def test_conv_gan_trains_on_digits(policy):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        gan = gl.GAN(
+            gl.models.conv_generator(16, (8, 8, 1), base_filters=16),
+            gl.models.conv_discriminator((8, 8, 1), base_filters=16),
+            latent_dim=16,
+        )
+        gan.compile()
+        images, _ = gl.data.digits("train")
+        history = gan.fit(gl.data.as_dataset(images, 64, seed=0), epochs=2, steps_per_epoch=25, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    for values in history.history.values():
+        assert np.all(np.isfinite(values))
+    samples = gan.sample(10, seed=0)
+    assert samples.shape == (10, 8, 8, 1) and samples.dtype == np.float32
+    assert np.all(np.abs(samples) <= 1.0)
+    assert int(gan.g_optimizer.iterations) == 50

@@ -1,0 +1,57 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from gan_lib import plotting  # noqa: E402
+
+
+def test_image_mosaic_tiles_and_rescales():
+    images = np.full((5, 8, 8, 1), -1.0, dtype=np.float32)
+    images[2] = 1.0  # the third tile is all ink
+    mosaic = plotting.image_mosaic(images, columns=3, pad=1)
+    assert mosaic.shape == (2 * 8 + 3, 3 * 8 + 4)
+    # Tile k sits at row k // 3, column k % 3; -1 maps to 0 and 1 maps to 1.
+    np.testing.assert_array_equal(mosaic[1:9, 1:9], 0.0)
+    np.testing.assert_array_equal(mosaic[1:9, 19:27], 1.0)
+    assert mosaic[0, 0] == 0.5 and mosaic[10:18, 19:27].min() == 0.5  # padding, and the empty sixth slot
+    assert plotting.image_mosaic(np.zeros((10, 28, 28))).shape == (3 * 28 + 4, 4 * 28 + 5)  # 4 columns, 3 rows
+    assert plotting.image_mosaic(np.zeros((2, 4, 4, 3)), columns=2).shape == (6, 11, 3)
+
+
+@pytest.mark.parametrize(
+    ("images", "columns"),
+    [(np.zeros((4, 8)), None), (np.zeros((0, 8, 8)), None), (np.zeros((4, 8, 8, 2)), None), (np.zeros((4, 8, 8)), 0)],
+)
+def test_image_mosaic_bad_arguments(images, columns):
+    with pytest.raises(ValueError, match="images|columns"):
+        plotting.image_mosaic(images, columns=columns)
+
+
+def test_image_grid_draws_the_mosaic():
+    images = np.random.default_rng(0).uniform(-1, 1, (6, 8, 8, 1))
+    ax = plotting.image_grid(images, columns=3, title="samples")
+    shown = ax.images[0].get_array()
+    np.testing.assert_allclose(shown, plotting.image_mosaic(images, columns=3))
+    assert ax.get_title() == "samples"
+    plt.close(ax.figure)
+
+
+def test_training_animation_embeds_as_html_and_writes_a_gif(tmp_path):
+    from PIL import Image
+
+    steps = [0, 100, 200]
+    sets = [np.full((4, 8, 8, 1), value, dtype=np.float32) for value in (-1.0, 0.0, 1.0)]
+    movie = plotting.training_animation(steps, sets, columns=2)
+    html = movie.to_jshtml()
+    assert "<script" in html and html.count("data:image/png;base64") == 3  # one embedded frame per snapshot
+    path = plotting.save_gif(movie, str(tmp_path / "training.gif"), fps=2)
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 3
+    with pytest.raises(ValueError, match="same length"):
+        plotting.training_animation([0, 1], sets)
+    with pytest.raises(ValueError, match="path"):
+        plotting.save_gif(movie, str(tmp_path / "training.mp4"))

@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from gan_lib import data, runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def float32_policy():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_describe_is_one_line_with_versions_device_and_precision(float32_policy):
+    line = runtime.describe()
+    assert "\n" not in line
+    assert f"TensorFlow {__import__('tensorflow').__version__}" in line and f"Keras {keras.__version__}" in line
+    assert line.endswith("mixed precision: off")
+    names = runtime.gpu_names()
+    assert ("device: GPU (" + ", ".join(names)) in line if names else "device: CPU" in line
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    assert runtime.describe().endswith("mixed precision: on (mixed_float16)")
+
+
+def test_enable_mixed_precision_refuses_without_a_gpu(monkeypatch, capsys, float32_policy):
+    monkeypatch.setattr(runtime, "gpu_names", lambda: [])
+    assert runtime.enable_mixed_precision() is False
+    assert "no GPU" in capsys.readouterr().out
+    assert keras.mixed_precision.global_policy().name == "float32" and not runtime.mixed_precision_on()
+
+
+def test_enable_mixed_precision_on_a_gpu_sets_the_policy(monkeypatch, capsys, float32_policy):
+    monkeypatch.setattr(runtime, "gpu_names", lambda: ["Fake GPU"])
+    assert runtime.enable_mixed_precision() is True
+    assert keras.mixed_precision.global_policy().name == "mixed_float16" and runtime.mixed_precision_on()
+    assert "mixed_float16" in capsys.readouterr().out
+    runtime.disable_mixed_precision()
+    assert not runtime.mixed_precision_on()
+
+
+@pytest.mark.parametrize(
+    ("gpus", "mnist_available", "name", "dataset"),
+    [([], True, "cpu", "digits"), (["Fake GPU"], False, "gpu", "digits"), (["Fake GPU"], True, "gpu", "mnist")],
+)
+def test_profile_picks_by_device_and_data(monkeypatch, capsys, gpus, mnist_available, name, dataset):
+    monkeypatch.setattr(runtime, "gpu_names", lambda: gpus)
+    monkeypatch.setattr(data, "available", lambda which: mnist_available)
+    chosen = runtime.profile()
+    assert (chosen.name, chosen.dataset) == (name, dataset)
+    assert chosen.image_shape == ((8, 8, 1) if dataset == "digits" else (28, 28, 1))
+    assert f"profile {name!r}: {dataset}" in capsys.readouterr().out  # it says which it picked
+    assert runtime.profile(verbose=False).steps == chosen.steps and capsys.readouterr().out == ""
+
+
+def test_gpu_profile_is_bigger_and_cpu_profile_loads_digits(monkeypatch):
+    monkeypatch.setattr(runtime, "gpu_names", lambda: [])
+    cpu = runtime.profile("digits", verbose=False)
+    images, labels = cpu.load()
+    assert images.shape == (len(labels), 8, 8, 1) and np.abs(images).max() <= 1.0
+    monkeypatch.setattr(runtime, "gpu_names", lambda: ["Fake GPU"])
+    gpu = runtime.profile("digits", verbose=False)
+    assert gpu.name == "gpu" and gpu.steps > cpu.steps and gpu.batch_size >= cpu.batch_size
+    with pytest.raises(ValueError, match="dataset"):
+        runtime.profile("cifar10")
+
+
+def test_gpu_check_script_exits_nonzero_with_a_clear_message_without_a_gpu():
+    # CUDA_VISIBLE_DEVICES="" hides any GPU, so this tests the no-GPU path on every machine.
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gpu_check.py")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "No GPU found" in result.stdout
+    assert "TensorFlow" in result.stdout  # the diagnostics come first, to debug a remote machine
