@@ -108,8 +108,11 @@ def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
 def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     """A shuffled, batched, endlessly repeating ``tf.data.Dataset`` over the rows of ``array``.
 
-    Each epoch of the underlying data is reshuffled, and every batch is full
-    (``drop_remainder``), so a training step always sees ``batch_size`` fresh rows.
+    Each pass over the data is a fresh permutation, and every batch is full, so a training
+    step always sees ``batch_size`` rows it has not just seen. The order depends on ``seed``
+    alone (stateless shuffling; TensorFlow's global seed plays no part), so a resumed run can
+    replay the stream exactly with ``dataset.skip(steps_done)``. ``seed=None`` draws a seed
+    from numpy's global generator, which ``keras.utils.set_random_seed`` also seeds.
     """
     import tensorflow as tf  # imported here so the numpy-only helpers stay light
 
@@ -119,9 +122,18 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     batch_size = positive_int(batch_size, "batch_size")
     if batch_size > array.shape[0]:
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of rows ({array.shape[0]})")
-    dataset = tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
-    dataset = dataset.shuffle(array.shape[0], seed=seed, reshuffle_each_iteration=True)
-    return dataset.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    if seed is None:
+        seed = int(np.random.randint(0, 2**31 - 1))
+    rows = tf.constant(array.astype(np.float32))
+    count = array.shape[0]
+
+    def permutation(epoch: tf.Tensor) -> tf.data.Dataset:
+        order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=tf.stack([seed, epoch]))
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    indices = tf.data.Dataset.counter(dtype=tf.int32).flat_map(permutation)
+    batches = indices.batch(batch_size, drop_remainder=True).map(lambda index: tf.gather(rows, index))
+    return batches.prefetch(tf.data.AUTOTUNE)
 
 
 # Where keras.datasets downloads MNIST and Fashion-MNIST from, and the files it keeps.

@@ -55,20 +55,32 @@ def zero_centered_penalty(discriminator: Critic, points: tf.Tensor, gamma: float
     return 0.5 * gamma * tf.reduce_mean(squared_gradient_norms(discriminator, points))
 
 
+def interpolation_shape(real: tf.Tensor) -> tf.Tensor:
+    """Shape (batch, 1, ..., 1) of the interpolation weights: one per sample, broadcast over its features."""
+    real = tf.convert_to_tensor(real)
+    return tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
+
+
 def interpolated_penalty(
-    discriminator: Critic, real: tf.Tensor, fake: tf.Tensor, weight: float, *, seed: keras.random.SeedGenerator | None
+    discriminator: Critic,
+    real: tf.Tensor,
+    fake: tf.Tensor,
+    weight: float,
+    *,
+    seed: keras.random.SeedGenerator | None = None,
+    eps: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """The WGAN-GP penalty: weight * E(||grad D(x_hat)|| - 1)^2 (Gulrajani et al. 2017).
 
     x_hat = eps * real + (1 - eps) * fake with one eps ~ U[0, 1] per sample, so the
     penalty is taken on the lines between real and generated points.  ``real`` and
-    ``fake`` must have the same shape.
+    ``fake`` must have the same shape.  ``eps`` (of ``interpolation_shape(real)``) is drawn
+    from ``seed`` unless given.
     """
     real = tf.convert_to_tensor(real, tf.float32)
     fake = tf.convert_to_tensor(fake, tf.float32)
-    # Shape (batch, 1, ..., 1): one eps per sample, broadcast over its features.
-    eps_shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
-    eps = keras.random.uniform(eps_shape, seed=seed)
+    if eps is None:
+        eps = keras.random.uniform(interpolation_shape(real), seed=seed)
     between = eps * real + (1.0 - eps) * fake
     norms = tf.sqrt(squared_gradient_norms(discriminator, between) + 1e-12)  # + tiny: sqrt has no gradient at 0
     return weight * tf.reduce_mean(tf.square(norms - 1.0))

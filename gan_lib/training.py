@@ -17,6 +17,8 @@ on by keywords of ``GAN.compile``; with none given the step is the plain algorit
 from __future__ import annotations
 
 import inspect
+import os
+import pathlib
 from typing import Any
 
 import keras
@@ -67,6 +69,9 @@ class GAN(keras.Model):
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.ema_generator: keras.Model | None = None
+        # Both players are built models, so this model is too; without this, fit() would try to
+        # build it by calling it on a data batch (it takes noise, not data).
+        self.built = True
 
     def compile(
         self,
@@ -174,9 +179,22 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
-    def fit(self, *args: Any, shuffle: bool = False, **kwargs: Any) -> keras.callbacks.History:
-        """Keras' ``fit``. Shuffling is left to the dataset (``gan_lib.data.as_dataset`` reshuffles
-        every pass), so the default here is ``shuffle=False``, which Keras would ignore anyway."""
+    def fit(
+        self, *args: Any, shuffle: bool = False, divergence_guard: bool = True, **kwargs: Any
+    ) -> keras.callbacks.History:
+        """Keras' ``fit``, guarded against divergence.
+
+        Shuffling is left to the dataset (``gan_lib.data.as_dataset`` reshuffles every pass),
+        so the default here is ``shuffle=False``, which Keras would ignore anyway. With
+        ``divergence_guard`` (the default) a ``DivergenceGuard`` stops training at the first
+        step whose losses or weights are NaN or Inf, with a ``DivergenceError`` that says
+        which, and keeps the last finite weights (``restore_last_good_weights()``).
+        """
+        if divergence_guard:
+            callbacks = list(kwargs.pop("callbacks", None) or [])
+            if not any(isinstance(callback, DivergenceGuard) for callback in callbacks):
+                callbacks.append(DivergenceGuard())
+            kwargs["callbacks"] = callbacks
         return super().fit(*args, shuffle=shuffle, **kwargs)
 
     @property
@@ -188,8 +206,37 @@ class GAN(keras.Model):
         """Generated samples for a batch of noise."""
         return self.generator(noise, training=training)
 
+    def _replica_random(self, draw: Any, shape: Any) -> tf.Tensor:
+        """``draw(shape)`` for this replica's share of a batch, with ``shape[0]`` rows.
+
+        On one device this is just ``draw(shape)``. Under a ``tf.distribute`` strategy every
+        replica holds the same seed, so each draws the numbers for the *global* batch and keeps
+        its own slice: the replicas then use different noise, and together exactly the noise a
+        single device would draw for the whole batch.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        context = tf.distribute.get_replica_context()
+        if replicas == 1 or context is None:
+            return draw(shape)
+        shape = tf.convert_to_tensor(shape, tf.int32)
+        local = shape[0]
+        full = draw(tf.concat([[local * replicas], shape[1:]], axis=0))
+        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * local
+        return full[start : start + local]
+
     def _noise(self, batch_size: tf.Tensor) -> tf.Tensor:
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        def draw(shape: Any) -> tf.Tensor:
+            return keras.random.normal(shape, seed=self.seed_generator)
+
+        return self._replica_random(draw, tf.stack([tf.cast(batch_size, tf.int32), self.latent_dim]))
+
+    @staticmethod
+    def _for_gradient(loss: tf.Tensor) -> tf.Tensor:
+        """The loss to differentiate. Keras' optimiser sums gradients over replicas, so under a
+        strategy each replica's mean loss is divided by their number: the update then equals
+        one device's update on the global batch."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return loss if replicas == 1 else loss / replicas
 
     def instance_noise_std(self) -> tf.Tensor:
         """The current instance-noise std; the schedule counts generator steps (training steps)."""
@@ -200,7 +247,9 @@ class GAN(keras.Model):
     def _discriminator_input(self, samples: tf.Tensor) -> tf.Tensor:
         """What D sees of a batch: instance noise first, then packing; unchanged by default."""
         if self.instance_noise:
-            noise = keras.random.normal(tf.shape(samples), seed=self.seed_generator)
+            noise = self._replica_random(
+                lambda shape: keras.random.normal(shape, seed=self.seed_generator), tf.shape(samples)
+            )
             samples = samples + self.instance_noise_std() * noise
         return regularizers.pack(samples, self.pack)
 
@@ -229,13 +278,17 @@ class GAN(keras.Model):
             if self.r2:
                 d_loss += regularizers.zero_centered_penalty(critic, fake, self.r2)
             if self.gradient_penalty:
-                d_loss += regularizers.interpolated_penalty(
-                    critic, real, fake, self.gradient_penalty, seed=self.seed_generator
+                eps = self._replica_random(
+                    lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
+                    regularizers.interpolation_shape(real),
                 )
+                d_loss += regularizers.interpolated_penalty(critic, real, fake, self.gradient_penalty, eps=eps)
             if self.d_l1 or self.d_l2:
                 d_loss += regularizers.weight_decay(self.discriminator, self.d_l1, self.d_l2)
+            scaled_loss = self._for_gradient(d_loss)
         d_variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_variables), d_variables))
+        d_gradients = tape.gradient(scaled_loss, d_variables)
+        self.d_optimizer.apply_gradients(zip(d_gradients, d_variables))
         if self.clip_weights:
             regularizers.clip_weights(d_variables, self.clip_weights)
         return d_loss, real_logits, fake_logits
@@ -251,8 +304,10 @@ class GAN(keras.Model):
             g_loss = self.adversarial_loss.generator(g_logits)
             if self.g_l1 or self.g_l2:
                 g_loss += regularizers.weight_decay(self.generator, self.g_l1, self.g_l2)
+            scaled_loss = self._for_gradient(g_loss)
         g_variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
+        g_gradients = tape.gradient(scaled_loss, g_variables)
+        self.g_optimizer.apply_gradients(zip(g_gradients, g_variables))
         if self.ema:
             regularizers.ema_update(self.ema_generator.weights, self.generator.weights, self.ema)
         return g_loss
@@ -284,6 +339,169 @@ class GAN(keras.Model):
         ]
         return np.concatenate(parts, axis=0)
 
+    # --- State: what a checkpoint holds, and the weights the divergence guard keeps -------------
+
+    def steps_done(self) -> int:
+        """Training steps done so far (the generator optimiser counts one per step)."""
+        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+
+    def player_weights(self) -> dict[str, np.ndarray]:
+        """Copies of the players' weights (and the moving average's), keyed by player and index."""
+        models = {"generator": self.generator, "discriminator": self.discriminator}
+        if self.ema_generator is not None:
+            models["ema_generator"] = self.ema_generator
+        return {f"{name}/{i}": np.array(w) for name, model in models.items() for i, w in enumerate(model.get_weights())}
+
+    def _state_variables(self) -> dict[str, Any]:
+        if not hasattr(self, "d_optimizer"):
+            raise ValueError("compile the GAN before saving or loading its state")
+        variables: dict[str, Any] = {}
+        parts = {
+            "generator": self.generator.weights,
+            "discriminator": self.discriminator.weights,
+            "ema_generator": [] if self.ema_generator is None else self.ema_generator.weights,
+            "d_optimizer": self.d_optimizer.variables,
+            "g_optimizer": self.g_optimizer.variables,
+            "noise_seed": [self.seed_generator.state],
+        }
+        for name, group in parts.items():
+            for i, variable in enumerate(group):
+                variables[f"{name}/{i}"] = variable
+        return variables
+
+    def save_state(self, path: str | os.PathLike) -> None:
+        """Save everything that a resumed run needs to continue bit for bit: both players,
+        the moving average, both optimisers (moments and step counts) and the noise seed.
+
+        ``path`` ends in ``.npz``; the file is replaced atomically, so a run killed while
+        saving leaves the previous checkpoint intact. The data stream is not saved: resume
+        it with ``dataset.skip(gan.steps_done())`` (one real batch per step).
+        """
+        path = pathlib.Path(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"path must end in .npz, got {str(path)!r}")
+        arrays = {name: keras.ops.convert_to_numpy(v) for name, v in self._state_variables().items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial.npz")
+        np.savez(partial, **arrays)
+        os.replace(partial, path)
+
+    def load_state(self, path: str | os.PathLike) -> int:
+        """Restore a state written by ``save_state`` into this (compiled, same-shaped) GAN.
+
+        Returns the number of training steps the saved run had done.
+        """
+        path = pathlib.Path(path)
+        if not path.is_file():
+            raise ValueError(f"path {str(path)!r} is not a saved state (no such file)")
+        variables = self._state_variables()
+        with np.load(path) as saved:
+            if set(saved.files) != set(variables):
+                raise ValueError(f"path {str(path)!r} holds the state of a differently configured GAN")
+            for name, variable in variables.items():
+                if tuple(saved[name].shape) != tuple(variable.shape):
+                    shapes = f"{saved[name].shape} there, {tuple(variable.shape)} here"
+                    raise ValueError(f"path {str(path)!r}: {name} has another shape ({shapes})")
+            for name, variable in variables.items():
+                variable.assign(saved[name])
+        return self.steps_done()
+
+    def restore_last_good_weights(self) -> int:
+        """Put back the last finite weights kept by the divergence guard; returns their step."""
+        kept = getattr(self, "last_good_weights", None)
+        if kept is None:
+            raise ValueError("no good weights were kept: train with fit(divergence_guard=True) first")
+        step, weights = kept
+        models = {"generator": self.generator, "discriminator": self.discriminator, "ema_generator": self.ema_generator}
+        for name, model in models.items():
+            if model is not None:
+                model.set_weights([weights[f"{name}/{i}"] for i in range(len(model.weights))])
+        return step
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a NaN or Inf; the message names the step, the quantity and likely causes."""
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training at the first step whose losses or weights are not finite.
+
+    After every step it checks the step's losses and, every ``check_weights_every`` steps,
+    every weight of both players. Finite weights are copied into ``gan.last_good_weights``
+    as ``(step, weights)``; on a failure it raises ``DivergenceError`` and those weights stay,
+    for ``gan.restore_last_good_weights()``. With ``steps_per_execution > 1`` Keras calls
+    callbacks once per execution, so the step named is the end of that execution.
+    """
+
+    CAUSES = (
+        "a learning rate too high for this loss; an unbounded critic (a Wasserstein loss without "
+        "gradient penalty or clipping); NaN or Inf in the training data; float16 overflow under mixed precision"
+    )
+
+    def __init__(self, *, check_weights_every: int = 1) -> None:
+        super().__init__()
+        self.check_weights_every = positive_int(check_weights_every, "check_weights_every")
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        weights = self.model.player_weights()
+        if all(np.all(np.isfinite(w)) for w in weights.values()):
+            self.model.last_good_weights = (self.model.steps_done(), weights)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        step = self.model.steps_done()
+        bad = [name for name, value in (logs or {}).items() if not np.all(np.isfinite(np.asarray(value)))]
+        if bad or step % self.check_weights_every == 0:
+            weights = self.model.player_weights()
+            bad += _bad_weight_summary(weights)
+            if not bad:
+                self.model.last_good_weights = (step, weights)
+        if bad:
+            self.model.stop_training = True
+            kept = getattr(self.model, "last_good_weights", None)
+            restore = (
+                f"The last finite weights, from step {kept[0]}, are kept: call gan.restore_last_good_weights()."
+                if kept
+                else "No finite weights were kept."
+            )
+            raise DivergenceError(
+                f"Training diverged at step {step}: {', '.join(bad)} became NaN or Inf. "
+                f"Likely causes: {self.CAUSES}. {restore}"
+            )
+
+
+def _bad_weight_summary(weights: dict[str, np.ndarray]) -> list[str]:
+    """E.g. ['generator weights 0, 2 (of 6)'] for the non-finite arrays of ``player_weights()``."""
+    summary = []
+    for player in ("generator", "discriminator", "ema_generator"):
+        indices = [name.split("/")[1] for name in weights if name.startswith(player + "/")]
+        bad = [i for i in indices if not np.all(np.isfinite(weights[f"{player}/{i}"]))]
+        if bad:
+            summary.append(f"{player} weights {', '.join(bad)} (of {len(indices)})")
+    return summary
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Saves the GAN's full state (``GAN.save_state``) every ``every`` steps and when training ends.
+
+    To resume after an interruption: build and compile the same GAN, ``steps =
+    gan.load_state(path)``, then ``fit(dataset.skip(steps), ...)`` for the remaining steps.
+    On a CPU the resumed run is bit-for-bit the run that was never interrupted.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, every: int = 1000) -> None:
+        super().__init__()
+        self.path = pathlib.Path(path)
+        if self.path.suffix != ".npz":
+            raise ValueError(f"path must end in .npz, got {str(self.path)!r}")
+        self.every = positive_int(every, "every")
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.model.steps_done() % self.every == 0:
+            self.model.save_state(self.path)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.model.save_state(self.path)
+
 
 class Snapshots(keras.callbacks.Callback):
     """Records generator samples from one fixed noise batch at the end of every epoch.
@@ -301,7 +519,7 @@ class Snapshots(keras.callbacks.Callback):
 
     def _record(self) -> None:
         # The generator optimiser counts the training steps done, across calls of fit.
-        self.steps.append(int(self.model.g_optimizer.iterations))
+        self.steps.append(self.model.steps_done())
         self.samples.append(self.model.sample(self.n, seed=self.seed))
 
     def on_train_begin(self, logs: dict | None = None) -> None:

@@ -170,3 +170,16 @@ def test_mnist_and_fashion_mnist_read_the_keras_cache_offline(empty_cache, monke
         data.mnist("validation")
     with pytest.raises(ValueError, match="name"):
         data.available("cifar10")
+
+
+def test_as_dataset_order_depends_on_its_seed_alone():
+    array = np.arange(40, dtype=np.float32).reshape(20, 2)
+    tf.random.set_seed(1)
+    first = [b.numpy() for b in data.as_dataset(array, 4, seed=7).take(12)]
+    tf.random.set_seed(2)  # another global seed changes nothing
+    second = [b.numpy() for b in data.as_dataset(array, 4, seed=7).take(12)]
+    np.testing.assert_array_equal(np.stack(first), np.stack(second))
+    skipped = [b.numpy() for b in data.as_dataset(array, 4, seed=7).skip(7).take(5)]
+    np.testing.assert_array_equal(np.stack(skipped), np.stack(first[7:]))
+    other = [b.numpy() for b in data.as_dataset(array, 4, seed=8).take(12)]
+    assert not np.array_equal(np.stack(first), np.stack(other))

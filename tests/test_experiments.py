@@ -53,15 +53,17 @@ def test_unusual_recipes_run(method):
     assert np.all(np.isfinite(gan.sample(10, seed=0)))
 
 
-def test_stable_recipe_learns_a_shifted_blob_in_a_few_hundred_steps():
+def test_stable_recipe_learns_a_shifted_blob_in_about_a_thousand_steps():
     target = np.array([3.0, -2.0])
     points = (np.random.default_rng(0).standard_normal((2048, 2)) * 0.1 + target).astype(np.float32)
     before = experiments.build("stable", 2, seed=0).sample(2500, seed=1).mean(axis=0)
-    gan = experiments.train(points, method="stable", seed=0, steps=300)
+    # The raw generator's mean circles the target before settling: at 300 steps it was 0.2-0.8
+    # away over seeds 0-3, at 1,200 steps 0.11, 0.23, 0.27, 0.25.
+    gan = experiments.train(points, method="stable", seed=0, steps=1200)
     raw = gan.sample(2500, seed=1, average=False)
     assert np.linalg.norm(before - target) > 3.0
-    assert np.linalg.norm(raw.mean(axis=0) - target) < 0.3  # measured 0.03
-    # sample() uses the moving average (decay 0.999), which after 300 steps still lags behind.
+    assert np.linalg.norm(raw.mean(axis=0) - target) < 0.3
+    # sample() uses the moving average (decay 0.999), which after 1,200 steps still lags behind.
     assert not np.allclose(gan.sample(2500, seed=1), raw)
 
 

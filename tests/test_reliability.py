@@ -1,0 +1,176 @@
+"""Divergence, checkpoint-and-resume, determinism and multi-device training."""
+
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import gan_lib as gl
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def small_gan(seed=0, **tricks):
+    keras.utils.set_random_seed(seed)
+    gan = gl.GAN(
+        gl.models.mlp_generator(4, 2, width=32, depth=2),
+        gl.models.mlp_discriminator(2, width=32, depth=2),
+        latent_dim=4,
+        seed=seed,
+    )
+    gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5), **tricks)
+    return gan
+
+
+def ring_batches(seed=0):
+    return gl.data.as_dataset(gl.data.ring(1024, seed=seed), 64, seed=seed)
+
+
+def test_nan_in_the_data_stops_training_at_that_step_and_keeps_good_weights():
+    points = gl.data.ring(64 * 10, seed=0)
+    points[64 * 4 + 3] = np.nan  # the fifth batch holds a NaN
+    gan = small_gan()
+    dataset = tf.data.Dataset.from_tensor_slices(points).batch(64)
+    with pytest.raises(gl.training.DivergenceError, match=r"step 5: .*d_loss") as error:
+        gan.fit(dataset, epochs=1, steps_per_epoch=10, verbose=0)
+    assert "NaN or Inf in the training data" in str(error.value)
+    assert "from step 4" in str(error.value)
+    assert gan.steps_done() == 5
+    assert not all(np.all(np.isfinite(w)) for w in gan.discriminator.get_weights())
+    assert gan.restore_last_good_weights() == 4
+    assert all(np.all(np.isfinite(w)) for w in gan.player_weights().values())
+    # The restored weights are the ones of a clean run after 4 steps.
+    clean = small_gan()
+    clean.fit(tf.data.Dataset.from_tensor_slices(points[: 64 * 4]).batch(64), epochs=1, steps_per_epoch=4, verbose=0)
+    for name, value in clean.player_weights().items():
+        np.testing.assert_array_equal(gan.player_weights()[name], value, err_msg=name)
+
+
+def test_a_nan_weight_is_named():
+    class Poison(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.model.steps_done() == 3:
+                kernel = self.model.generator.weights[0]
+                kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+
+    gan = small_gan()
+    with pytest.raises(gl.training.DivergenceError, match=r"step 3: .*generator weights 0 \(of 6\)"):
+        gan.fit(ring_batches(), epochs=1, steps_per_epoch=6, callbacks=[Poison()], verbose=0)
+
+
+def test_the_guard_can_be_turned_off():
+    points = gl.data.ring(128, seed=0)
+    points[0] = np.inf
+    gan = small_gan()
+    history = gan.fit(
+        tf.data.Dataset.from_tensor_slices(points).batch(64), epochs=1, steps_per_epoch=2, divergence_guard=False
+    )
+    assert not np.isfinite(history.history["d_loss"][0])
+
+
+TRICKS = {"r1": 0.1, "ema": 0.9, "instance_noise": 0.1, "instance_noise_steps": 30}
+
+
+def test_resume_is_bit_for_bit_the_uninterrupted_run(tmp_path):
+    uninterrupted = small_gan(**TRICKS)
+    uninterrupted.fit(ring_batches(), epochs=1, steps_per_epoch=40, verbose=0)
+
+    first = small_gan(**TRICKS)
+    checkpoint = tmp_path / "state.npz"
+    first.fit(
+        ring_batches(), epochs=1, steps_per_epoch=20, callbacks=[gl.training.Checkpoint(checkpoint, every=5)], verbose=0
+    )
+    del first  # the "interruption": nothing survives but the file
+
+    resumed = small_gan(seed=99, **TRICKS)  # other initial weights and noise seed: all must come from the file
+    steps = resumed.load_state(checkpoint)
+    assert steps == 20
+    resumed.fit(ring_batches().skip(steps), epochs=1, steps_per_epoch=20, verbose=0)
+
+    expected = {n: keras.ops.convert_to_numpy(v) for n, v in uninterrupted._state_variables().items()}
+    for name, variable in resumed._state_variables().items():
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(variable), expected[name], err_msg=name)
+    np.testing.assert_array_equal(resumed.sample(100, seed=1), uninterrupted.sample(100, seed=1))
+
+
+def test_state_files_are_checked(tmp_path):
+    gan = small_gan()
+    with pytest.raises(ValueError, match="path must end in .npz"):
+        gan.save_state(tmp_path / "state.bin")
+    with pytest.raises(ValueError, match="no such file"):
+        gan.load_state(tmp_path / "missing.npz")
+    gan.save_state(tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match="differently configured"):
+        small_gan(ema=0.9).load_state(tmp_path / "plain.npz")
+    wider = gl.GAN(
+        gl.models.mlp_generator(4, 2, width=64, depth=2),
+        gl.models.mlp_discriminator(2, width=32, depth=2),
+        latent_dim=4,
+    )
+    wider.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    with pytest.raises(ValueError, match="another shape"):
+        wider.load_state(tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match="every"):
+        gl.training.Checkpoint(tmp_path / "x.npz", every=0)
+
+
+def test_same_seed_gives_identical_metrics():
+    def run():
+        gan = small_gan(seed=3)
+        history = gan.fit(ring_batches(seed=3), epochs=2, steps_per_epoch=30, verbose=0)
+        return history.history, gl.metrics.mode_coverage(gan.sample(2500, seed=0), gl.data.ring_centers(), 0.01)
+
+    (history_a, metrics_a), (history_b, metrics_b) = run(), run()
+    assert history_a == history_b
+    assert metrics_a == metrics_b
+
+
+MIRRORED_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import gan_lib as gl
+
+    def run(strategy, tricks):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            gan = gl.GAN(gl.models.mlp_generator(4, 2, width=32, depth=2),
+                         gl.models.mlp_discriminator(2, width=32, depth=2), latent_dim=4, seed=0)
+            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5), **tricks)
+        # An unshuffled stream, so both runs see the same global batches.
+        data = tf.data.Dataset.from_tensor_slices(gl.data.ring(512, seed=0)).repeat().batch(64)
+        history = gan.fit(data, epochs=1, steps_per_epoch=10, verbose=0)
+        return gan, history.history
+
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored.num_replicas_in_sync == 2
+    for tricks in ({}, {"r1": 1.0, "instance_noise": 0.1}):
+        single, single_history = run(tf.distribute.get_strategy(), tricks)
+        double, double_history = run(mirrored, tricks)
+        pairs = zip(single.player_weights().values(), double.player_weights().values())
+        worst = max(np.max(np.abs(a - b)) for a, b in pairs)
+        losses = max(abs(single_history[k][0] - double_history[k][0]) for k in single_history)
+        print(tricks, "max weight difference", worst, "max loss difference", losses)
+        assert worst < 1e-5, worst
+        assert losses < 1e-5, losses
+    print("OK")
+    """
+)
+
+
+def test_mirrored_strategy_on_two_devices_matches_one_device():
+    # Logical devices must be set before TensorFlow starts, so this runs in a fresh process.
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr[-3000:]
