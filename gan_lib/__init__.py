@@ -5,8 +5,8 @@ Chapters import it as ``import gan_lib as gl`` and reach each module by name
 training model is re-exported as ``gl.GAN`` because every chapter uses it.
 """
 
-from gan_lib import data, losses, metrics, models, plotting, runtime, training
+from gan_lib import data, losses, metrics, models, plotting, runtime, theory, training, widgets
 from gan_lib.training import GAN
 
-__all__ = ["GAN", "data", "losses", "metrics", "models", "plotting", "runtime", "training"]
+__all__ = ["GAN", "data", "losses", "metrics", "models", "plotting", "runtime", "theory", "training", "widgets"]
 __version__ = "0.1.0"
