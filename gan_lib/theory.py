@@ -89,13 +89,29 @@ def jsd(p: np.ndarray, q: np.ndarray, dx: float) -> float:
     return max(0.0, 0.5 * (_kl(p, m, dx) + _kl(q, m, dx)))
 
 
-def value_function(d: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: float) -> float:
+def optimal_logit(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
+    """The logit of D*: log p_data(x) - log p_g(x), elementwise, so that D* = sigmoid(logit).
+
+    +inf where only p_data has mass, -inf where only p_g has, 0 (D* = 1/2) where neither has.
+    Use it with ``value_function(..., logits=True)``: D* itself rounds to exactly 1.0 wherever
+    p_g is below about 1e-16 times p_data, and log(1 - 1.0) is -inf although the true term is tiny.
+    """
+    p_data = _density(p_data, "p_data")
+    p_g = _density(p_g, "p_g")
+    _same_shape(p_data, p_g, "p_data", "p_g")
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf; -inf - (-inf) is replaced below
+        logit = np.log(p_data) - np.log(p_g)
+    return np.where((p_data == 0) & (p_g == 0), 0.0, logit)
+
+
+def value_function(d: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: float, *, logits: bool = False) -> float:
     """V(D, G) = integral of p_data log D + p_g log(1 - D), for D tabulated on the grid.
 
     The discriminator maximises V and the generator minimises it.  ``d`` holds
-    probabilities in [0, 1]; a term whose density is 0 counts as 0 even where its log
-    is -inf, and the result is -inf when D is 0 (or 1) somewhere the data (or the
-    generator) has mass.
+    probabilities in [0, 1], or logits (any value, +-inf included) when ``logits`` is True;
+    logits keep log D and log(1 - D) accurate where D is within 1e-16 of 0 or 1.  A term
+    whose density is 0 counts as 0 even where its log is -inf, and the result is -inf when
+    D is 0 (or 1) somewhere the data (or the generator) has mass.
     """
     dx = positive_float(dx, "dx")
     p_data = _density(p_data, "p_data")
@@ -103,11 +119,18 @@ def value_function(d: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: float
     d = np.asarray(d, dtype=np.float64)
     _same_shape(p_data, p_g, "p_data", "p_g")
     _same_shape(d, p_data, "d", "p_data")
-    if not np.all((d >= 0) & (d <= 1)):
-        raise ValueError("d must hold probabilities in [0, 1] (apply a sigmoid to logits first)")
     with np.errstate(divide="ignore"):
-        real_term = np.where(p_data > 0, p_data * np.log(np.where(p_data > 0, d, 1.0)), 0.0)
-        fake_term = np.where(p_g > 0, p_g * np.log(np.where(p_g > 0, 1.0 - d, 1.0)), 0.0)
+        if logits:
+            if np.any(np.isnan(d)):
+                raise ValueError("d must not contain NaN")
+            # log D = -softplus(-logit), log(1 - D) = -softplus(logit)
+            log_d, log_not_d = -np.logaddexp(0.0, -d), -np.logaddexp(0.0, d)
+        else:
+            if not np.all((d >= 0) & (d <= 1)):
+                raise ValueError("d must hold probabilities in [0, 1] (apply a sigmoid to logits, or pass logits=True)")
+            log_d, log_not_d = np.log(d), np.log1p(-d)
+    real_term = np.where(p_data > 0, p_data * np.where(p_data > 0, log_d, 0.0), 0.0)
+    fake_term = np.where(p_g > 0, p_g * np.where(p_g > 0, log_not_d, 0.0), 0.0)
     return float(np.sum(real_term + fake_term) * dx)
 
 

@@ -153,3 +153,30 @@ def test_value_function_ignores_points_without_mass_and_reaches_minus_inf():
         theory.value_function(d + 0.5, p, q, DX)
     with pytest.raises(ValueError, match="same shape"):
         theory.value_function(d[:-1], p, q, DX)
+
+
+def test_optimal_logit_is_the_logit_of_the_optimal_discriminator():
+    p_data = np.array([1.0, 0.0, 2.0, 3.0, 0.0])
+    p_g = np.array([1.0, 0.0, 0.0, 1.0, 5.0])
+    logit = theory.optimal_logit(p_data, p_g)
+    np.testing.assert_allclose(logit, [0.0, 0.0, np.inf, np.log(3.0), -np.inf])
+    np.testing.assert_allclose(1 / (1 + np.exp(-logit)), theory.optimal_discriminator(p_data, p_g))
+
+
+def test_value_function_from_logits_matches_probabilities_and_survives_rounding():
+    p = theory.mixture_density(X, [0.5, 1.5], 0.2)
+    q = theory.gaussian_density(X, 1.0, 0.5)
+    p, q = p / (p.sum() * DX), q / (q.sum() * DX)
+    d_star, logit = theory.optimal_discriminator(p, q), theory.optimal_logit(p, q)
+    assert theory.value_function(logit, p, q, DX, logits=True) == pytest.approx(
+        theory.value_function(d_star, p, q, DX), rel=1e-12
+    )
+    # Far-apart Gaussians: D* rounds to 1.0 where p_g is ~1e-30 of p_data, so the probability form
+    # gives -inf; the logit form gives the true value, -log 4 + 2 JSD (JSD close to log 2).
+    far_p, far_q = theory.gaussian_density(X, 0.0, 0.1), theory.gaussian_density(X, 2.0, 0.1)
+    assert theory.value_function(theory.optimal_discriminator(far_p, far_q), far_p, far_q, DX) == -math.inf
+    exact = theory.value_function(theory.optimal_logit(far_p, far_q), far_p, far_q, DX, logits=True)
+    assert exact == pytest.approx(-math.log(4) + 2 * theory.jsd(far_p, far_q, DX), abs=1e-12)
+    assert exact == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="NaN"):
+        theory.value_function(np.full(X.size, np.nan), p, q, DX, logits=True)
