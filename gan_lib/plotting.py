@@ -209,7 +209,8 @@ def discriminators_on_the_line(
                   label=label)
     lines, labels = ax.get_legend_handles_labels()
     d_lines, d_labels = d_ax.get_legend_handles_labels()
-    ax.legend(lines + d_lines, labels + d_labels, fontsize=8, loc="upper left")
+    ax.legend(lines + d_lines, labels + d_labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=len(labels) + len(d_labels), frameon=False)
     if title:
         ax.set_title(title)
     return ax
