@@ -5,7 +5,20 @@ Chapters import it as ``import gan_lib as gl`` and reach each module by name
 training model is re-exported as ``gl.GAN`` because every chapter uses it.
 """
 
-from gan_lib import data, dirac, experiments, losses, metrics, models, plotting, regularizers, runtime, training
+from gan_lib import (
+    data,
+    dirac,
+    experiments,
+    losses,
+    metrics,
+    models,
+    plotting,
+    regularizers,
+    runtime,
+    theory,
+    training,
+    widgets,
+)
 from gan_lib.training import GAN
 
 __all__ = [
@@ -19,6 +32,8 @@ __all__ = [
     "plotting",
     "regularizers",
     "runtime",
+    "theory",
     "training",
+    "widgets",
 ]
 __version__ = "0.1.0"

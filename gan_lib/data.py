@@ -123,7 +123,7 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     if batch_size > array.shape[0]:
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of rows ({array.shape[0]})")
     if seed is None:
-        seed = int(np.random.randint(0, 2**31 - 1))
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 -- the generator set_random_seed seeds
     rows = tf.constant(array.astype(np.float32))
     count = array.shape[0]
 

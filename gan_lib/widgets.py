@@ -1,0 +1,198 @@
+"""Interactive front ends (ipywidgets) over training and plotting.
+
+``OneDimensionalGame`` is a GAN on the real line that a reader steps by hand: buttons
+take discriminator steps, generator steps or both, and reset the game; a picture of
+the real density, the generated density and D(x) follows every click.  Every button
+calls a plain method (``step_discriminator``, ``step_generator``, ``step_both``,
+``reset``), so a chapter can run the same game without widgets, and tests can press
+the buttons headless.  ipywidgets is imported only when the controls are first built.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from gan_lib import plotting
+from gan_lib._checks import positive_int
+from gan_lib.training import GAN
+
+
+class OneDimensionalGame:
+    """A 1-D GAN stepped by hand, with optional ipywidgets controls.
+
+    Args:
+        build_gan: returns a new, compiled ``gan_lib.GAN`` whose generator outputs one
+            number per sample; called once now and again on every ``reset``.
+        real: real data, shape (n, 1); batches are drawn from it with replacement.
+        data_density: optional function giving the real density at points of the line,
+            drawn as a filled curve (otherwise a histogram of ``real`` is drawn).
+        batch_size: points per batch, for both players.
+        steps_per_click: how many steps one button press takes (the slider's start value).
+        x_range: the stretch of the line that is plotted and where D(x) is evaluated.
+        seed: every ``reset`` reseeds Keras and the batch sampler with it, so a reset game
+            starts from the same networks and replays the same batches.
+    """
+
+    def __init__(
+        self,
+        build_gan: Callable[[], GAN],
+        real: np.ndarray,
+        *,
+        data_density: Callable[[np.ndarray], np.ndarray] | None = None,
+        batch_size: int = 256,
+        steps_per_click: int = 100,
+        x_range: tuple[float, float] = (-4.0, 4.0),
+        seed: int = 0,
+    ) -> None:
+        if not callable(build_gan):
+            raise ValueError("build_gan must be a function that returns a compiled GAN")
+        real = np.asarray(real, dtype=np.float32)
+        if real.ndim != 2 or real.shape[1] != 1 or real.shape[0] == 0:
+            raise ValueError(f"real must have shape (n, 1), got {real.shape}")
+        low, high = (float(v) for v in x_range)
+        if not low < high:
+            raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
+        self.build_gan = build_gan
+        self.real = real
+        self.data_density = data_density
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.steps_per_click = positive_int(steps_per_click, "steps_per_click")
+        self.x = np.linspace(low, high, 401, dtype=np.float32)
+        self.seed = seed
+        self._controls: Any = None
+        self.reset()
+
+    # --- the game, without widgets ---
+
+    def reset(self) -> None:
+        """New networks and optimisers from ``build_gan``, step counters back to 0."""
+        keras.utils.set_random_seed(self.seed)
+        self.gan = self.build_gan()
+        if not isinstance(self.gan, GAN):
+            raise ValueError(f"build_gan must return a gan_lib.GAN, got {type(self.gan).__name__}")
+        self._rng = np.random.default_rng(self.seed)
+        # Compiled once per GAN: one Python call per step would be several times slower.
+        self._d_step = tf.function(self.gan.discriminator_step)
+        self._g_step = tf.function(self.gan.generator_step)
+        self.d_steps = 0
+        self.g_steps = 0
+        self._refresh()
+
+    def step_discriminator(self, steps: int = 1) -> None:
+        """``steps`` discriminator updates against the current, fixed generator."""
+        for _ in range(positive_int(steps, "steps")):
+            self._d_step(self._real_batch())
+        self.d_steps += steps
+        self._refresh()
+
+    def step_generator(self, steps: int = 1) -> None:
+        """``steps`` generator updates through the current, fixed discriminator."""
+        for _ in range(positive_int(steps, "steps")):
+            self._g_step(self.batch_size)
+        self.g_steps += steps
+        self._refresh()
+
+    def step_both(self, steps: int = 1) -> None:
+        """``steps`` rounds of ordinary GAN training: a discriminator step, then a generator step."""
+        for _ in range(positive_int(steps, "steps")):
+            self._d_step(self._real_batch())
+            self._g_step(self.batch_size)
+        self.d_steps += steps
+        self.g_steps += steps
+        self._refresh()
+
+    def discriminator(self, points: np.ndarray) -> np.ndarray:
+        """D(x), a probability, at the given points (a 1-D array)."""
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 1)
+        logits = self.gan.discriminator(points, training=False)
+        return keras.ops.convert_to_numpy(tf.sigmoid(logits)).ravel()
+
+    def samples(self, n: int = 20_000, seed: int = 1) -> np.ndarray:
+        """``n`` generated points as a 1-D array; the same seed gives the same noise."""
+        return self.gan.sample(n, seed=seed).ravel()
+
+    def snapshot(self, title: str | None = None, n: int = 20_000) -> dict[str, Any]:
+        """The current state as a frame for ``gan_lib.plotting.line_game_snapshots``."""
+        return {
+            "x": self.x.copy(),
+            "d_values": self.discriminator(self.x),
+            "fake": self.samples(n),
+            "title": title if title is not None else self.label(),
+            "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
+        }
+
+    def label(self) -> str:
+        return f"D steps {self.d_steps}, G steps {self.g_steps}"
+
+    def draw(self, ax: Any = None) -> Any:
+        """Draw the current state with ``gan_lib.plotting.line_game``; returns the axes."""
+        density = None if self.data_density is None else self.data_density(self.x)
+        return plotting.line_game(self.x, self.discriminator(self.x), self.samples(), data_density=density,
+                                  real=self.real, ax=ax, title=self.label())
+
+    def _real_batch(self) -> tf.Tensor:
+        return tf.constant(self.real[self._rng.integers(0, len(self.real), self.batch_size)])
+
+    # --- the widgets ---
+
+    @property
+    def controls(self) -> Any:
+        """The ipywidgets box: a steps slider, four buttons, a status line and the picture."""
+        if self._controls is None:
+            self._controls = self._build_controls()
+            self._refresh()
+        return self._controls.box
+
+    def _build_controls(self) -> Any:
+        import ipywidgets as widgets  # imported here so that gan_lib works without ipywidgets
+
+        class Controls:  # a plain namespace for the widgets, so tests can reach each one
+            pass
+
+        c = Controls()
+        c.steps = widgets.IntSlider(value=self.steps_per_click, min=1, max=1000, step=1,
+                                    description="steps per click", style={"description_width": "initial"})
+        c.step_d = widgets.Button(description="step D", tooltip="train the discriminator only")
+        c.step_g = widgets.Button(description="step G", tooltip="train the generator only")
+        c.step_both = widgets.Button(description="step both", tooltip="alternate D and G steps")
+        c.reset = widgets.Button(description="reset", button_style="warning")
+        c.status = widgets.HTML()
+        c.image = widgets.Image(format="png")
+        c.step_d.on_click(lambda _: self.step_discriminator(c.steps.value))
+        c.step_g.on_click(lambda _: self.step_generator(c.steps.value))
+        c.step_both.on_click(lambda _: self.step_both(c.steps.value))
+        c.reset.on_click(lambda _: self.reset())
+        buttons = widgets.HBox([c.step_d, c.step_g, c.step_both, c.reset])
+        c.box = widgets.VBox([c.steps, buttons, c.status, c.image])
+        return c
+
+    @property
+    def widgets(self) -> Any:
+        """The individual widgets (``steps``, ``step_d``, ``step_g``, ``step_both``, ``reset``,
+        ``status``, ``image``), built on first use."""
+        _ = self.controls
+        return self._controls
+
+    def _refresh(self) -> None:
+        """Redraw the picture and the status line, if the controls exist."""
+        if self._controls is None:
+            return
+        figure = Figure(figsize=(7, 3.2))
+        self.draw(ax=figure.add_subplot())
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=90)
+        self._controls.image.value = buffer.getvalue()
+        real_d = self.discriminator(self.real[:2000]).mean()
+        fake_d = self.discriminator(self.samples(2000)).mean()
+        self._controls.status.value = (
+            f"{self.label()} &nbsp;|&nbsp; mean D on real points {real_d:.3f}, on generated points {fake_d:.3f}"
+        )
