@@ -36,6 +36,7 @@ notebooks: $(STAMP)
 
 strict-book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python scripts/book_times.py --budget 600
 
 ## test-oldest: the unit tests against the oldest versions requirements.txt allows, in .venv-oldest
 OLDEST := .venv-oldest

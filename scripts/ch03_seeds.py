@@ -24,7 +24,8 @@ LATENT_DIM, BATCH_SIZE, EPOCHS, STEPS_PER_EPOCH = 16, 512, 16, 500
 
 
 def adam() -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)
+    rate = keras.optimizers.schedules.PolynomialDecay(1e-3, EPOCHS * STEPS_PER_EPOCH, end_learning_rate=0.0)
+    return keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
 
 
 def run(seed: int) -> dict[str, float]:
