@@ -33,8 +33,8 @@ from gan_lib import data, dirac, losses, metrics, models, regularizers, runtime,
 
 GAN_LIB = pathlib.Path(gl.__file__).resolve().parent
 # Examples per test, sized so the file runs in well under a minute on a 2-core CPU.
-FAST = 60  # numpy-only checks
-SLOW = 25  # checks that build tensors, models or files
+FAST = 300  # numpy-only checks
+SLOW = 100  # checks that build tensors, models or files
 
 
 def bad_input_settings(max_examples: int):
