@@ -16,7 +16,8 @@ import threading
 
 import numpy as np
 
-from gan_lib._checks import positive_float, positive_int
+from gan_lib._checks import choice, finite_array, finite_matrix, positive_float, positive_int
+from gan_lib._checks import seed as check_seed
 
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0  # fixed, so "train" and "test" never change between runs
@@ -60,10 +61,8 @@ def mixture(n: int, centers: np.ndarray, std: float, *, seed: int | None = None)
     """
     n = positive_int(n, "n")
     std = positive_float(std, "std", allow_zero=True)
-    centers = np.asarray(centers, dtype=np.float64)
-    if centers.ndim != 2 or centers.shape[0] == 0:
-        raise ValueError(f"centers must be a non-empty (modes, dim) array, got shape {centers.shape}")
-    rng = np.random.default_rng(seed)
+    centers = finite_matrix(centers, "centers")
+    rng = np.random.default_rng(check_seed(seed))
     component = rng.integers(0, centers.shape[0], size=n)
     noise = rng.normal(0.0, 1.0, size=(n, centers.shape[1]))
     return (centers[component] + std * noise).astype(np.float32)
@@ -88,8 +87,7 @@ def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
     Returns:
         (images, labels): float32 images in [-1, 1] of shape (n, 8, 8, 1), int64 labels 0..9.
     """
-    if split not in ("train", "test", "all"):
-        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    choice(split, "split", ("train", "test", "all"))
     from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
 
     bunch = load_digits()
@@ -116,15 +114,16 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     """
     import tensorflow as tf  # imported here so the numpy-only helpers stay light
 
-    array = np.asarray(array)
+    array = finite_array(array, "array", np.float32)
     if array.ndim < 1 or array.shape[0] == 0:
         raise ValueError(f"array must have at least one row, got shape {array.shape}")
     batch_size = positive_int(batch_size, "batch_size")
+    seed = check_seed(seed, upper=2**31)  # the stateless shuffle's seed is a pair of int32
     if batch_size > array.shape[0]:
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of rows ({array.shape[0]})")
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 -- the generator set_random_seed seeds
-    rows = tf.constant(array.astype(np.float32))
+    rows = tf.constant(array)
     count = array.shape[0]
 
     def permutation(epoch: tf.Tensor) -> tf.data.Dataset:
@@ -172,6 +171,10 @@ def reachable(host: str = DOWNLOAD_HOST, port: int = 443, timeout: float = PROBE
     does not bound the DNS lookup, which can hang for much longer on a broken network.
     """
     timeout = positive_float(timeout, "timeout")
+    if not isinstance(host, str) or not host:
+        raise ValueError(f"host must be a host name, got {host!r}")
+    if isinstance(port, bool) or not isinstance(port, (int, np.integer)) or not 0 < port < 65536:
+        raise ValueError(f"port must be an integer in 1..65535, got {port!r}")
     result: list[bool] = []
 
     def probe() -> None:
@@ -190,8 +193,7 @@ def reachable(host: str = DOWNLOAD_HOST, port: int = 443, timeout: float = PROBE
 def available(name: str) -> bool:
     """Whether ``mnist(...)`` or ``fashion_mnist(...)`` (``name`` "mnist" or "fashion_mnist") can
     load now: its files are in Keras' cache, or the download host answers."""
-    if name not in ("mnist", "fashion_mnist"):
-        raise ValueError(f"name must be 'mnist' or 'fashion_mnist', got {name!r}")
+    choice(name, "name", ("mnist", "fashion_mnist"))
     files = _MNIST_FILES if name == "mnist" else _FASHION_FILES
     return _cached(files) is not None or reachable()
 
@@ -211,8 +213,7 @@ def _read_idx(path: str, offset: int) -> np.ndarray:
 
 
 def _load_mnist_like(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    if split not in ("train", "test", "all"):
-        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    choice(split, "split", ("train", "test", "all"))
     files = _MNIST_FILES if name == "mnist" else _FASHION_FILES
     paths = _cached(files)
     if paths is None:

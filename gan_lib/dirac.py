@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_lib._checks import positive_float, positive_int
+from gan_lib._checks import choice, number_pair, positive_float, positive_int, real_array
 
 # name -> its parameters and their defaults (None: the caller must give it).
 METHODS: dict[str, dict[str, float | None]] = {
@@ -55,17 +55,25 @@ _WEIGHTS = _WEIGHTS / np.sqrt(2.0 * np.pi)  # so that sum(w * g(x)) = E[g(eps)],
 
 def f(t: np.ndarray | float) -> np.ndarray:
     """The GAN's f(t) = -log(1 + exp(-t)) = log sigmoid(t)."""
-    return -np.logaddexp(0.0, -np.asarray(t, dtype=np.float64))
+    return -np.logaddexp(0.0, -_no_nan(t, "t"))
 
 
 def f_prime(t: np.ndarray | float) -> np.ndarray:
     """f'(t) = 1 / (1 + exp(t)) = sigmoid(-t), written with tanh so it never overflows."""
-    return 0.5 * (1.0 - np.tanh(0.5 * np.asarray(t, dtype=np.float64)))
+    return 0.5 * (1.0 - np.tanh(0.5 * _no_nan(t, "t")))
+
+
+def _no_nan(values: object, name: str) -> np.ndarray:
+    """``values`` as a float64 array of real numbers without NaN (+-inf is allowed: f has limits there)."""
+    array = real_array(values, name)
+    if np.any(np.isnan(array)):
+        raise ValueError(f"{name} contains NaN")
+    return array
 
 
 def _parameters(method: str, params: dict[str, float]) -> dict[str, float]:
     """The method's parameters with defaults filled in; ValueError for anything unknown or bad."""
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     expected = METHODS[method]
     for name in params:
@@ -89,7 +97,11 @@ def vector_field(theta: np.ndarray | float, psi: np.ndarray | float, method: str
     for r1, ``sigma`` for instance_noise).
     """
     values = _parameters(method, params)
-    theta, psi = np.broadcast_arrays(np.asarray(theta, dtype=np.float64), np.asarray(psi, dtype=np.float64))
+    theta, psi = _no_nan(theta, "theta"), _no_nan(psi, "psi")
+    try:
+        theta, psi = np.broadcast_arrays(theta, psi)
+    except ValueError:
+        raise ValueError(f"theta and psi must have broadcastable shapes, got {theta.shape} and {psi.shape}") from None
     if method in ("gan", "r1"):
         slope = f_prime(psi * theta)
         theta_dot, psi_dot = -psi * slope, theta * slope
@@ -124,7 +136,7 @@ def jacobian(
     """The 2x2 Jacobian of ``vector_field`` at ``point`` by central differences (error ~ step^2)."""
     step = positive_float(step, "step")
     _parameters(method, params)
-    theta, psi = (float(v) for v in point)
+    theta, psi = number_pair(point, "point")
     columns = []
     for d_theta, d_psi in ((step, 0.0), (0.0, step)):
         plus = np.array(vector_field(theta + d_theta, psi + d_psi, method, **params), dtype=np.float64)
@@ -141,6 +153,7 @@ def eigenvalues(method: str, **params: float) -> np.ndarray:
     gan and non_saturating +-i/2; wgan +-i; r1 -gamma/2 +- sqrt(gamma^2/4 - 1/4);
     instance_noise -sigma^2/4 +- sqrt(sigma^4/16 - 1/4).
     """
+    _parameters(method, params)
     if method == "wgan_gp":
         raise ValueError("method 'wgan_gp' has no eigenvalues at (0, 0): its field jumps at psi = 0")
     values = np.linalg.eigvals(jacobian(method, **params)).astype(np.complex128)
@@ -165,11 +178,8 @@ def simulate(
     values = _parameters(method, params)
     steps = positive_int(steps, "steps")
     lr = positive_float(lr, "lr")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-    theta, psi = (float(v) for v in start)
-    if not (np.isfinite(theta) and np.isfinite(psi)):
-        raise ValueError(f"start must be two finite numbers, got {start!r}")
+    choice(mode, "mode", MODES)
+    theta, psi = number_pair(start, "start")
     clip = values.get("clip", np.inf)
     path = np.empty((steps + 1, 2))
     path[0] = theta, psi

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from gan_lib._checks import real_tensor
+
 LossFn = Callable[..., tf.Tensor]
 
 
@@ -40,38 +42,67 @@ def _mean(x: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.cast(x, tf.float32))
 
 
+def _logits(logits, name: str) -> tf.Tensor:
+    """``logits`` as a float tensor; a rank-1 or higher one must not have a (static) batch of 0."""
+    logits = real_tensor(logits, name, floating=True)
+    if logits.shape.rank and logits.shape[0] == 0:  # the mean of nothing is NaN
+        raise ValueError(f"{name} must not be empty, got shape {tuple(logits.shape)}")
+    return logits
+
+
+def _logit_pair(real_logits, fake_logits) -> tuple[tf.Tensor, tf.Tensor]:
+    """Both batches of logits, checked; their shapes may differ only in the batch size."""
+    real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
+    real_shape, fake_shape = real_logits.shape, fake_logits.shape
+    if real_shape.rank is not None and fake_shape.rank is not None:
+        if real_shape.rank != fake_shape.rank or not real_shape[1:].is_compatible_with(fake_shape[1:]):
+            raise ValueError(
+                f"real_logits and fake_logits must have the same shape but for the batch size, "
+                f"got {real_shape} and {fake_shape}"
+            )
+    return real_logits, fake_logits
+
+
 def _cross_entropy_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    real_logits, fake_logits = _logit_pair(real_logits, fake_logits)
     # -log D(x) = softplus(-l_real);  -log(1 - D(G(z))) = softplus(l_fake)
     return _mean(tf.nn.softplus(-real_logits)) + _mean(tf.nn.softplus(fake_logits))
 
 
 def _minimax_generator(fake_logits) -> tf.Tensor:
+    fake_logits = _logits(fake_logits, "fake_logits")
     # log(1 - D(G(z))) = -softplus(l_fake): saturates (flat) when D rejects fakes confidently.
     return -_mean(tf.nn.softplus(fake_logits))
 
 
 def _non_saturating_generator(fake_logits) -> tf.Tensor:
+    fake_logits = _logits(fake_logits, "fake_logits")
     # -log D(G(z)) = softplus(-l_fake): steep exactly where the minimax loss is flat.
     return _mean(tf.nn.softplus(-fake_logits))
 
 
 def _wasserstein_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    real_logits, fake_logits = _logit_pair(real_logits, fake_logits)
     return _mean(fake_logits) - _mean(real_logits)
 
 
 def _critic_generator(fake_logits) -> tf.Tensor:
+    fake_logits = _logits(fake_logits, "fake_logits")
     return -_mean(fake_logits)
 
 
 def _hinge_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    real_logits, fake_logits = _logit_pair(real_logits, fake_logits)
     return _mean(tf.nn.relu(1.0 - real_logits)) + _mean(tf.nn.relu(1.0 + fake_logits))
 
 
 def _least_squares_discriminator(real_logits, fake_logits) -> tf.Tensor:
+    real_logits, fake_logits = _logit_pair(real_logits, fake_logits)
     return 0.5 * _mean(tf.square(real_logits - 1.0)) + 0.5 * _mean(tf.square(fake_logits))
 
 
 def _least_squares_generator(fake_logits) -> tf.Tensor:
+    fake_logits = _logits(fake_logits, "fake_logits")
     return 0.5 * _mean(tf.square(fake_logits - 1.0))
 
 
@@ -93,6 +124,8 @@ def get(name: str | AdversarialLoss) -> AdversarialLoss:
     """The loss called ``name`` (one of ``NAMES``); an AdversarialLoss is returned as is."""
     if isinstance(name, AdversarialLoss):
         return name
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a loss name (one of {', '.join(NAMES)}) or an AdversarialLoss, got {name!r}")
     if name not in _LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(NAMES)}; got {name!r}")
+        raise ValueError(f"loss must be one of {', '.join(NAMES)}; got name={name!r}")
     return _LOSSES[name]

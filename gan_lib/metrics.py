@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan_lib._checks import finite_matrix, positive_float, positive_int
+from gan_lib._checks import finite_matrix, flag, positive_float, positive_int, real_array
+from gan_lib._checks import seed as check_seed
 
 
 def nearest_center(samples: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +91,7 @@ def class_histogram_stats(labels: np.ndarray, n_classes: int = 10) -> dict[str, 
     ``histogram`` (the fraction of labels in each class, a list).
     """
     n_classes = positive_int(n_classes, "n_classes")
-    labels = np.asarray(labels)
+    labels = real_array(labels, "labels", dtype=None)
     if labels.ndim != 1 or labels.size == 0 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be a non-empty 1-D integer array, got shape {labels.shape} {labels.dtype}")
     if labels.min() < 0 or labels.max() >= n_classes:
@@ -232,7 +233,7 @@ def memorisation(
         raise ValueError(f"quantile must lie in (0, 0.5), got {quantile!r}")
     arrays = {}
     for name, images in (("fake_images", fake_images), ("train_images", train_images), ("test_images", test_images)):
-        images = np.asarray(images, dtype=np.float32)
+        images = real_array(images, name, np.float32)
         if images.ndim < 2 or len(images) == 0:
             raise ValueError(f"{name} must be a non-empty batch of images, got shape {images.shape}")
         arrays[name] = finite_matrix(images.reshape(len(images), -1), name)
@@ -272,7 +273,7 @@ def default_cache_dir() -> str:
 
 def _digit_images(images: object, name: str) -> np.ndarray:
     """``images`` as a float32 (n, 8, 8, 1) array in [-1, 1], or ValueError naming ``name``."""
-    array = np.asarray(images, dtype=np.float32)
+    array = real_array(images, name, np.float32)
     if array.ndim == 3:
         array = array[..., np.newaxis]
     if array.ndim != 4 or array.shape[1:] != (8, 8, 1) or len(array) == 0:
@@ -297,12 +298,14 @@ class DigitsClassifier:
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Predicted class (0..9) of each image."""
-        logits = self.model.predict(_digit_images(images, "images"), batch_size=512, verbose=0)
+        images = _digit_images(images, "images")
+        logits = self.model.predict(images, batch_size=512, verbose=0)
         return np.argmax(logits, axis=1).astype(np.int64)
 
     def features(self, images: np.ndarray) -> np.ndarray:
         """Penultimate-layer features of each image, (n, width) float64."""
-        features = self.features_model.predict(_digit_images(images, "images"), batch_size=512, verbose=0)
+        images = _digit_images(images, "images")
+        features = self.features_model.predict(images, batch_size=512, verbose=0)
         return features.astype(np.float64)
 
 
@@ -364,6 +367,13 @@ def _settings(overrides: dict) -> dict:
     unknown = set(overrides) - set(CLASSIFIER_SETTINGS)
     if unknown:
         raise ValueError(f"unknown classifier settings {sorted(unknown)}; known: {sorted(CLASSIFIER_SETTINGS)}")
+    for name, value in overrides.items():
+        if name == "learning_rate":
+            positive_float(value, name)
+        elif name == "seed":
+            check_seed(value, name)
+        else:
+            positive_int(value, name)
     return {**CLASSIFIER_SETTINGS, **overrides}
 
 
@@ -379,6 +389,8 @@ def classifier_cache_path(cache_dir: str | None = None, **overrides) -> str:
     import gan_lib
 
     settings = _settings(overrides)
+    if cache_dir is not None and (not isinstance(cache_dir, (str, os.PathLike)) or str(cache_dir) == ""):
+        raise ValueError(f"cache_dir must be None or a folder path, got {cache_dir!r}")
     key_text = json.dumps({**settings, "gan_lib": gan_lib.__version__, "keras": keras.__version__}, sort_keys=True)
     key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
     return os.path.join(cache_dir or default_cache_dir(), f"digits_classifier-{key}.keras")
@@ -405,6 +417,7 @@ def digits_classifier(*, cache_dir: str | None = None, retrain: bool = False, **
     from gan_lib import data
 
     settings = _settings(overrides)
+    retrain = flag(retrain, "retrain")
     path = classifier_cache_path(cache_dir, **overrides)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -437,10 +450,13 @@ def classifier_fid(
     Inception.  The floor is not 0: two finite samples of the same distribution differ,
     so compare a generator's score with the real-vs-real score at the same sample sizes.
     """
-    classifier = classifier or digits_classifier()
-    real = classifier.features(_digit_images(real_images, "real_images"))
-    fake = classifier.features(_digit_images(fake_images, "fake_images"))
-    return frechet_distance(real, fake)
+    real_images = _digit_images(real_images, "real_images")
+    fake_images = _digit_images(fake_images, "fake_images")
+    for name, images in (("real_images", real_images), ("fake_images", fake_images)):
+        if len(images) < 2:
+            raise ValueError(f"{name} needs at least 2 images to estimate a covariance, got {len(images)}")
+    classifier = _classifier(classifier)
+    return frechet_distance(classifier.features(real_images), classifier.features(fake_images))
 
 
 def class_coverage(fake_images: np.ndarray, *, classifier: DigitsClassifier | None = None) -> dict[str, float]:
@@ -450,5 +466,14 @@ def class_coverage(fake_images: np.ndarray, *, classifier: DigitsClassifier | No
     the 10 digits occur at least once), ``kl_uniform`` (nats; 0 for equal shares, log 10
     for a single digit) and ``histogram``.
     """
-    classifier = classifier or digits_classifier()
-    return class_histogram_stats(classifier.predict(_digit_images(fake_images, "fake_images")), 10)
+    fake_images = _digit_images(fake_images, "fake_images")
+    return class_histogram_stats(_classifier(classifier).predict(fake_images), 10)
+
+
+def _classifier(classifier: object) -> DigitsClassifier:
+    """``classifier``, or the cached digits classifier when it is None."""
+    if classifier is None:
+        return digits_classifier()
+    if not isinstance(classifier, DigitsClassifier):
+        raise ValueError(f"classifier must be None or a DigitsClassifier, got {type(classifier).__name__}")
+    return classifier

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from gan_lib._checks import positive_int
+from gan_lib._checks import flag, positive_int
 
 
 def mlp_generator(
@@ -24,6 +24,7 @@ def mlp_generator(
     output_dim = positive_int(output_dim, "output_dim")
     width = positive_int(width, "width")
     depth = positive_int(depth, "depth")
+    name = _model_name(name)
     layers: list[keras.layers.Layer] = [keras.Input(shape=(latent_dim,))]
     for _ in range(depth):
         layers.append(keras.layers.Dense(width, activation="relu"))
@@ -45,11 +46,11 @@ def mlp_discriminator(
     so after a few training calls every layer, and with it D, is about 1-Lipschitz.
     For a packed discriminator (PacGAN, ``GAN.compile(pack=m)``) pass ``input_dim = m * dim``.
     """
-    if not isinstance(spectral_norm, bool):
-        raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}")
+    spectral_norm = flag(spectral_norm, "spectral_norm")
     input_dim = positive_int(input_dim, "input_dim")
     width = positive_int(width, "width")
     depth = positive_int(depth, "depth")
+    name = _model_name(name)
     layers: list[keras.layers.Layer] = [keras.Input(shape=(input_dim,))]
 
     def dense(units: int) -> keras.layers.Layer:
@@ -63,9 +64,18 @@ def mlp_discriminator(
     return keras.Sequential(layers, name=name)
 
 
+def _model_name(name: object) -> str:
+    """Check ``name`` is a usable Keras model name: a non-empty string without "/"."""
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
+    return name
+
+
 def _image_shape(image_shape: object) -> tuple[int, int, int]:
     """Check ``image_shape`` is (height, width, channels) with height and width multiples of 4."""
     try:
+        if isinstance(image_shape, (str, bytes)):
+            raise TypeError
         shape = tuple(image_shape)  # type: ignore[arg-type]
     except TypeError:
         raise ValueError(f"image_shape must be a tuple (height, width, channels), got {image_shape!r}") from None
@@ -93,6 +103,7 @@ def conv_generator(
     latent_dim = positive_int(latent_dim, "latent_dim")
     height, width, channels = _image_shape(image_shape)
     base_filters = positive_int(base_filters, "base_filters")
+    name = _model_name(name)
     start_h, start_w = height // 4, width // 4
     # momentum 0.9 (not Keras' 0.99): the moving statistics that sample() uses catch up
     # within tens of steps instead of hundreds.
@@ -132,8 +143,8 @@ def conv_discriminator(
     """
     height, width, channels = _image_shape(image_shape)
     base_filters = positive_int(base_filters, "base_filters")
-    if not isinstance(spectral_norm, bool):
-        raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}")
+    spectral_norm = flag(spectral_norm, "spectral_norm")
+    name = _model_name(name)
 
     def maybe_normalised(layer: keras.layers.Layer, **kwargs) -> keras.layers.Layer:
         return keras.layers.SpectralNormalization(layer, **kwargs) if spectral_norm else layer

@@ -29,7 +29,42 @@ from collections.abc import Callable, Sequence
 import keras
 import tensorflow as tf
 
+from gan_lib._checks import positive_float, positive_int, real_tensor
+
 Critic = Callable[[tf.Tensor], tf.Tensor]
+
+
+def _critic(discriminator: object) -> Critic:
+    if not callable(discriminator):
+        raise ValueError(f"discriminator must be a callable (a model), got {type(discriminator).__name__}")
+    return discriminator
+
+
+def _batch(points: object, name: str) -> tf.Tensor:
+    """``points`` as a float32 tensor of rank >= 1 whose batch is not statically empty."""
+    points = tf.cast(real_tensor(points, name), tf.float32)
+    if points.shape.rank == 0:
+        raise ValueError(f"{name} must be a batch (rank >= 1), got a scalar")
+    if points.shape.rank is not None and points.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(points.shape)}")
+    return points
+
+
+def _model(model: object, name: str = "model") -> keras.Model:
+    if not hasattr(model, "trainable_variables"):
+        raise ValueError(f"{name} must be a Keras model or layer, got {type(model).__name__}")
+    return model
+
+
+def _variables(variables: object, name: str, *, assignable: bool = True) -> list:
+    """``variables`` as a list; each item must be a variable (or, unless ``assignable``, have a shape)."""
+    if isinstance(variables, (str, bytes)) or not hasattr(variables, "__iter__"):
+        raise ValueError(f"{name} must be a list of variables, got {type(variables).__name__}")
+    variables = list(variables)
+    for variable in variables:
+        if not hasattr(variable, "assign" if assignable else "shape"):
+            raise ValueError(f"{name} must hold variables, got an item of type {type(variable).__name__}")
+    return variables
 
 
 def squared_gradient_norms(discriminator: Critic, points: tf.Tensor) -> tf.Tensor:
@@ -38,7 +73,8 @@ def squared_gradient_norms(discriminator: Critic, points: tf.Tensor) -> tf.Tenso
     The gradient of the *sum* of the logits gives every sample its own gradient, since a
     sample's logit depends on no other sample (true for the models here: no batch norm).
     """
-    points = tf.convert_to_tensor(points, tf.float32)
+    discriminator = _critic(discriminator)
+    points = _batch(points, "points")
     with tf.GradientTape() as tape:
         tape.watch(points)
         total = tf.reduce_sum(discriminator(points))  # inside the tape, or it is not recorded
@@ -52,12 +88,13 @@ def zero_centered_penalty(discriminator: Critic, points: tf.Tensor, gamma: float
     On real data this is R1, on generated data R2.  For a linear D(x) = w.x + b the
     gradient is w everywhere, so the penalty is gamma/2 * ||w||^2 exactly.
     """
+    gamma = positive_float(gamma, "gamma", allow_zero=True)
     return 0.5 * gamma * tf.reduce_mean(squared_gradient_norms(discriminator, points))
 
 
 def interpolation_shape(real: tf.Tensor) -> tf.Tensor:
     """Shape (batch, 1, ..., 1) of the interpolation weights: one per sample, broadcast over its features."""
-    real = tf.convert_to_tensor(real)
+    real = _batch(real, "real")
     return tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
 
 
@@ -77,8 +114,17 @@ def interpolated_penalty(
     ``fake`` must have the same shape.  ``eps`` (of ``interpolation_shape(real)``) is drawn
     from ``seed`` unless given.
     """
-    real = tf.convert_to_tensor(real, tf.float32)
-    fake = tf.convert_to_tensor(fake, tf.float32)
+    discriminator = _critic(discriminator)
+    weight = positive_float(weight, "weight", allow_zero=True)
+    real, fake = _batch(real, "real"), _batch(fake, "fake")
+    if not real.shape.is_compatible_with(fake.shape):
+        raise ValueError(f"real and fake must have the same shape, got {real.shape} and {fake.shape}")
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, keras.random.SeedGenerator))):
+        raise ValueError(f"seed must be None, an integer or a keras.random.SeedGenerator, got {seed!r}")
+    if eps is not None:
+        eps = tf.cast(real_tensor(eps, "eps"), tf.float32)
+        if eps.shape.rank is not None and real.shape.rank is not None and eps.shape.rank != real.shape.rank:
+            raise ValueError(f"eps must have the shape interpolation_shape(real), got {eps.shape} for {real.shape}")
     if eps is None:
         eps = keras.random.uniform(interpolation_shape(real), seed=seed)
     between = eps * real + (1.0 - eps) * fake
@@ -88,18 +134,21 @@ def interpolated_penalty(
 
 def clip_weights(variables: Sequence[tf.Variable], bound: float) -> None:
     """Clip every entry of every variable into [-bound, bound] in place (the WGAN critic)."""
-    for variable in variables:
+    bound = positive_float(bound, "bound")
+    for variable in _variables(variables, "variables"):
         variable.assign(tf.clip_by_value(variable, -bound, bound))
 
 
 def decayed_variables(model: keras.Model) -> list[tf.Variable]:
     """The variables weight decay acts on: the trainable kernels (rank >= 2), not the biases."""
-    return [v for v in model.trainable_variables if len(v.shape) >= 2]
+    return [v for v in _model(model).trainable_variables if len(v.shape) >= 2]
 
 
 def weight_decay(model: keras.Model, l1: float = 0.0, l2: float = 0.0) -> tf.Tensor:
     """l1 * sum|w| + l2 * sum w^2 over the model's kernels (Keras' regulariser convention:
     no factor 1/2, so the L2 gradient is 2 * l2 * w)."""
+    l1 = positive_float(l1, "l1", allow_zero=True)
+    l2 = positive_float(l2, "l2", allow_zero=True)
     total = tf.constant(0.0)
     for variable in decayed_variables(model):
         if l1:
@@ -118,8 +167,11 @@ def smoothed_cross_entropy(real_logits: tf.Tensor, fake_logits: tf.Tensor, smoot
     (1 - a) * softplus(-l_real) + a * softplus(l_real) averaged, plus softplus(l_fake) averaged.
     With smoothing = 0 this is the plain cross-entropy of ``gan_lib.losses``.
     """
-    real_logits = tf.cast(real_logits, tf.float32)
-    fake_logits = tf.cast(fake_logits, tf.float32)
+    smoothing = positive_float(smoothing, "smoothing", allow_zero=True)
+    if smoothing >= 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    real_logits = tf.cast(real_tensor(real_logits, "real_logits", floating=True), tf.float32)
+    fake_logits = tf.cast(real_tensor(fake_logits, "fake_logits", floating=True), tf.float32)
     real_term = (1.0 - smoothing) * tf.nn.softplus(-real_logits) + smoothing * tf.nn.softplus(real_logits)
     return tf.reduce_mean(real_term) + tf.reduce_mean(tf.nn.softplus(fake_logits))
 
@@ -130,8 +182,13 @@ def instance_noise_std(step: tf.Tensor | int, sigma: float, anneal_steps: int | 
     With ``anneal_steps`` None the std stays ``sigma``; otherwise it falls linearly,
     sigma * max(0, 1 - step / anneal_steps), and is 0 from step ``anneal_steps`` on.
     """
+    sigma = positive_float(sigma, "sigma", allow_zero=True)
+    if isinstance(step, (bool, str, bytes)) or step is None:
+        raise ValueError(f"step must be an integer or an integer tensor, got {step!r}")
+    step = real_tensor(step, "step")
     if anneal_steps is None:
         return tf.constant(sigma, tf.float32)
+    anneal_steps = positive_int(anneal_steps, "anneal_steps")
     fraction = tf.cast(step, tf.float32) / float(anneal_steps)
     return sigma * tf.maximum(0.0, 1.0 - fraction)
 
@@ -143,8 +200,14 @@ def pack(samples: tf.Tensor, m: int) -> tf.Tensor:
     concatenated along the last axis (features for vectors, channels for images).
     The last n mod m samples are dropped.
     """
+    m = positive_int(m, "m")
     if m == 1:
         return samples
+    samples = real_tensor(samples, "samples")
+    if samples.shape.rank == 0:
+        raise ValueError("samples must be a batch (rank >= 1), got a scalar")
+    if samples.shape.rank is not None and samples.shape[0] is not None and samples.shape[0] < m:
+        raise ValueError(f"samples must have at least m={m} rows to pack, got {samples.shape[0]}")
     shape = tf.shape(samples)
     groups = shape[0] // m
     grouped = tf.reshape(samples[: groups * m], tf.concat([[groups, m], shape[1:]], axis=0))
@@ -153,5 +216,15 @@ def pack(samples: tf.Tensor, m: int) -> tf.Tensor:
 
 def ema_update(averages: Sequence[tf.Variable], weights: Sequence[tf.Variable], decay: float) -> None:
     """One step of an exponential moving average: average <- decay * average + (1 - decay) * weight."""
+    decay = positive_float(decay, "decay", allow_zero=True)
+    if decay > 1.0:
+        raise ValueError(f"decay must be in [0, 1], got {decay!r}")
+    averages, weights = _variables(averages, "averages"), _variables(weights, "weights", assignable=False)
+    if len(averages) != len(weights):
+        raise ValueError(f"averages and weights must have the same length, got {len(averages)} and {len(weights)}")
+    for i, (average, weight) in enumerate(zip(averages, weights)):
+        if tuple(average.shape) != tuple(weight.shape):
+            shapes = f"{tuple(average.shape)} and {tuple(weight.shape)}"
+            raise ValueError(f"averages[{i}] and weights[{i}] must have the same shape, got {shapes}")
     for average, weight in zip(averages, weights, strict=True):
         average.assign(decay * average + (1.0 - decay) * weight)

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_lib import data
+from gan_lib._checks import choice, flag, positive_int
 
 
 def gpu_names() -> list[str]:
@@ -78,6 +79,19 @@ class Profile:
     latent_dim: int
     reason: str
 
+    def __post_init__(self) -> None:
+        choice(self.name, "name", ("cpu", "gpu"))
+        choice(self.dataset, "dataset", ("digits", "mnist"))
+        shape = self.image_shape
+        if not isinstance(shape, tuple) or len(shape) != 3:
+            raise ValueError(f"image_shape must be a tuple (height, width, channels), got {shape!r}")
+        for i, size in enumerate(shape):
+            positive_int(size, f"image_shape[{i}]")
+        for field in ("steps", "batch_size", "base_filters", "latent_dim"):
+            positive_int(getattr(self, field), field)
+        if not isinstance(self.reason, str):
+            raise ValueError(f"reason must be a string, got {self.reason!r}")
+
     def load(self, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
         """The profile's images in [-1, 1] and labels (``gan_lib.data.digits`` or ``gan_lib.data.mnist``)."""
         return data.digits(split) if self.dataset == "digits" else data.mnist(split)
@@ -109,8 +123,9 @@ def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
         dataset: "digits" or "mnist" to choose the data yourself; None picks as above.
             "mnist" on a CPU gives a "cpu" profile on MNIST (slow: several minutes).
     """
-    if dataset not in (None, "digits", "mnist"):
-        raise ValueError(f"dataset must be None, 'digits' or 'mnist', got {dataset!r}")
+    if dataset is not None:
+        choice(dataset, "dataset", ("digits", "mnist"))
+    verbose = flag(verbose, "verbose")
     gpus = gpu_names()
     name = "gpu" if gpus else "cpu"
     if dataset is not None:
@@ -135,6 +150,8 @@ def provenance(command: str) -> dict[str, str]:
     import os
     import subprocess
 
+    if not isinstance(command, str):
+        raise ValueError(f"command must be a string, got {command!r}")
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=10

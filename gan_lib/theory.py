@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_lib._checks import positive_float
+from gan_lib._checks import finite_array, finite_float, flag, positive_float, real_array
 
 # How far a tabulated density's integral may be from 1 before jsd/kl refuse it.
 MASS_TOLERANCE = 1e-3
@@ -22,7 +22,8 @@ MASS_TOLERANCE = 1e-3
 def gaussian_density(x: np.ndarray, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
     """The density of N(mean, std**2) at the points ``x``."""
     std = positive_float(std, "std")
-    x = np.asarray(x, dtype=np.float64)
+    mean = finite_float(mean, "mean")
+    x = _points(x)
     return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * np.sqrt(2.0 * np.pi))
 
 
@@ -39,12 +40,14 @@ def mixture_density(
         weights: the component weights, >= 0 and summing to 1; None gives equal weights,
             as ``gan_lib.data.mixture`` samples.
     """
-    means = np.asarray(means, dtype=np.float64).ravel()
+    x = _points(x)
+    std = positive_float(std, "std")
+    means = real_array(means, "means").ravel()
     if means.size == 0 or not np.all(np.isfinite(means)):
         raise ValueError("means must be a non-empty array of finite numbers")
     if weights is None:
         weights = np.full(means.size, 1.0 / means.size)
-    weights = np.asarray(weights, dtype=np.float64).ravel()
+    weights = real_array(weights, "weights").ravel()
     if weights.shape != means.shape or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
         raise ValueError("weights must be one non-negative weight per mean, summing to 1")
     return sum(w * gaussian_density(x, m, std) for w, m in zip(weights, means))
@@ -116,7 +119,8 @@ def value_function(d: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: float
     dx = positive_float(dx, "dx")
     p_data = _density(p_data, "p_data")
     p_g = _density(p_g, "p_g")
-    d = np.asarray(d, dtype=np.float64)
+    d = real_array(d, "d")
+    logits = flag(logits, "logits")
     _same_shape(p_data, p_g, "p_data", "p_g")
     _same_shape(d, p_data, "d", "p_data")
     with np.errstate(divide="ignore"):
@@ -141,11 +145,13 @@ def _kl(p: np.ndarray, q: np.ndarray, dx: float) -> float:
     return float(np.sum(p[support] * np.log(p[support] / q[support])) * dx)
 
 
+def _points(x: object) -> np.ndarray:
+    """The points ``x`` where a density is evaluated: a non-empty array of finite numbers."""
+    return finite_array(x, "x")
+
+
 def _density(values: object, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers") from None
+    array = real_array(values, name)
     if array.size == 0:
         raise ValueError(f"{name} must not be empty")
     if not np.all(np.isfinite(array)) or np.any(array < 0):

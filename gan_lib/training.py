@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import pathlib
+import zipfile
 from typing import Any
 
 import keras
@@ -26,7 +26,8 @@ import numpy as np
 import tensorflow as tf
 
 from gan_lib import losses, regularizers
-from gan_lib._checks import positive_float, positive_int
+from gan_lib._checks import file_path, finite_array, flag, positive_float, positive_int
+from gan_lib._checks import seed as check_seed
 
 _CROSS_ENTROPY = ("minimax", "non_saturating")
 
@@ -63,7 +64,7 @@ class GAN(keras.Model):
             raise ValueError(f"latent_dim is {self.latent_dim} but the generator takes inputs of size {expected}")
         self.generator = generator
         self.discriminator = discriminator
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(check_seed(seed))
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -132,8 +133,9 @@ class GAN(keras.Model):
             if name not in super_kwargs:
                 raise ValueError(f"compile got an unknown argument {name!r}")
         super().compile(**kwargs)
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        # "is None", not "or": a falsy wrong value (0, "") must be refused, not replaced by the default.
+        d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if d_optimizer is None else d_optimizer
+        g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if g_optimizer is None else g_optimizer
         for name, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
             if not isinstance(optimizer, keras.optimizers.Optimizer):
                 raise ValueError(f"{name} must be a keras optimizer, got {type(optimizer).__name__}")
@@ -190,12 +192,36 @@ class GAN(keras.Model):
         step whose losses or weights are NaN or Inf, with a ``DivergenceError`` that says
         which, and keeps the last finite weights (``restore_last_good_weights()``).
         """
+        if not hasattr(self, "d_optimizer"):
+            raise ValueError("compile the GAN before fit")
+        divergence_guard = flag(divergence_guard, "divergence_guard")
+        self._check_data(args[0] if args else kwargs.get("x"))
         if divergence_guard:
             callbacks = list(kwargs.pop("callbacks", None) or [])
             if not any(isinstance(callback, DivergenceGuard) for callback in callbacks):
                 callbacks.append(DivergenceGuard())
             kwargs["callbacks"] = callbacks
         return super().fit(*args, shuffle=shuffle, **kwargs)
+
+    def _check_data(self, x: Any) -> None:
+        """Refuse training data whose shape or dtype the generator's output cannot match, or numpy
+        data with NaN or Inf, before Keras turns them into an error deep inside the first step.
+        Datasets are checked through their element spec only (their values are not read)."""
+        expected = _output_shape(self.generator)
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec[0] if isinstance(x.element_spec, tuple) else x.element_spec
+            if not isinstance(spec, tf.TensorSpec) or not (spec.dtype.is_floating or spec.dtype.is_integer):
+                raise ValueError(f"x must be a dataset of real-valued batches, got elements {spec}")
+            shape = spec.shape
+        elif isinstance(x, (np.ndarray, list)) or tf.is_tensor(x):
+            array = finite_array(x, "x", dtype=None)
+            shape = tf.TensorShape(array.shape)
+        else:
+            return  # a generator or Keras PyDataset: left to Keras
+        if expected is not None and not shape.is_compatible_with(tf.TensorShape([None, *expected[1:]])):
+            raise ValueError(
+                f"x must hold batches shaped like the generator's output {tuple(expected)}, got {tuple(shape)}"
+            )
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -331,6 +357,9 @@ class GAN(keras.Model):
         from the average, unless ``average=False``.
         """
         n = positive_int(n, "n")
+        seed = check_seed(seed)
+        batch_size = positive_int(batch_size, "batch_size")
+        average = flag(average, "average")
         generator = self.ema_generator if (average and self.ema_generator is not None) else self.generator
         noise = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         parts = [
@@ -377,9 +406,7 @@ class GAN(keras.Model):
         saving leaves the previous checkpoint intact. The data stream is not saved: resume
         it with ``dataset.skip(gan.steps_done())`` (one real batch per step).
         """
-        path = pathlib.Path(path)
-        if path.suffix != ".npz":
-            raise ValueError(f"path must end in .npz, got {str(path)!r}")
+        path = file_path(path, "path", suffix=".npz")
         arrays = {name: keras.ops.convert_to_numpy(v) for name, v in self._state_variables().items()}
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial.npz")
@@ -391,11 +418,17 @@ class GAN(keras.Model):
 
         Returns the number of training steps the saved run had done.
         """
-        path = pathlib.Path(path)
+        path = file_path(path, "path")
         if not path.is_file():
             raise ValueError(f"path {str(path)!r} is not a saved state (no such file)")
         variables = self._state_variables()
-        with np.load(path) as saved:
+        try:
+            saved = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            saved = None
+        if not isinstance(saved, np.lib.npyio.NpzFile):
+            raise ValueError(f"path {str(path)!r} is not a saved state (not an .npz archive)")
+        with saved:
             if set(saved.files) != set(variables):
                 raise ValueError(f"path {str(path)!r} holds the state of a differently configured GAN")
             for name, variable in variables.items():
@@ -490,9 +523,7 @@ class Checkpoint(keras.callbacks.Callback):
 
     def __init__(self, path: str | os.PathLike, *, every: int = 1000) -> None:
         super().__init__()
-        self.path = pathlib.Path(path)
-        if self.path.suffix != ".npz":
-            raise ValueError(f"path must end in .npz, got {str(self.path)!r}")
+        self.path = file_path(path, "path", suffix=".npz")
         self.every = positive_int(every, "every")
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
@@ -513,7 +544,7 @@ class Snapshots(keras.callbacks.Callback):
     def __init__(self, n: int = 1000, *, seed: int = 0) -> None:
         super().__init__()
         self.n = positive_int(n, "n")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.steps: list[int] = []
         self.samples: list[np.ndarray] = []
 
@@ -541,14 +572,18 @@ def _input_size(model: keras.Model) -> int | None:
     return shape[-1] if shape else None
 
 
-def _output_size(model: keras.Model) -> int | None:
-    """The last dimension of a model's output, when the model declares one."""
+def _output_shape(model: keras.Model) -> tuple | None:
+    """A model's output shape (batch dimension first), when the model declares a single one."""
     try:
         shape = model.output_shape
     except (AttributeError, ValueError):
         return None
-    if isinstance(shape, list):
-        return None
+    return None if isinstance(shape, list) or not shape else tuple(shape)
+
+
+def _output_size(model: keras.Model) -> int | None:
+    """The last dimension of a model's output, when the model declares one."""
+    shape = _output_shape(model)
     return shape[-1] if shape else None
 
 

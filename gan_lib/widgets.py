@@ -20,7 +20,8 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from gan_lib import plotting
-from gan_lib._checks import positive_int
+from gan_lib._checks import finite_array, number_pair, positive_int, real_array
+from gan_lib._checks import seed as check_seed
 from gan_lib.training import GAN
 
 
@@ -53,12 +54,18 @@ class OneDimensionalGame:
     ) -> None:
         if not callable(build_gan):
             raise ValueError("build_gan must be a function that returns a compiled GAN")
-        real = np.asarray(real, dtype=np.float32)
+        real = real_array(real, "real", np.float32)
         if real.ndim != 2 or real.shape[1] != 1 or real.shape[0] == 0:
             raise ValueError(f"real must have shape (n, 1), got {real.shape}")
-        low, high = (float(v) for v in x_range)
+        real = finite_array(real, "real", np.float32)
+        if data_density is not None and not callable(data_density):
+            raise ValueError(f"data_density must be None or a function of the points, got {data_density!r}")
+        low, high = number_pair(x_range, "x_range")
         if not low < high:
             raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
+        seed = check_seed(seed, upper=2**32)  # keras.utils.set_random_seed takes seeds below 2**32
+        if seed is None:
+            raise ValueError("seed must be an integer >= 0, got None")
         self.build_gan = build_gan
         self.real = real
         self.data_density = data_density
@@ -110,7 +117,7 @@ class OneDimensionalGame:
 
     def discriminator(self, points: np.ndarray) -> np.ndarray:
         """D(x), a probability, at the given points (a 1-D array)."""
-        points = np.asarray(points, dtype=np.float32).reshape(-1, 1)
+        points = real_array(points, "points", np.float32).reshape(-1, 1)
         logits = self.gan.discriminator(points, training=False)
         return keras.ops.convert_to_numpy(tf.sigmoid(logits)).ravel()
 
