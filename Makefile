@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 
-.PHONY: book test lint unit notebooks strict-book notebooks-twice test-oldest gpu-check clean
+.PHONY: book test lint unit notebooks strict-book notebooks-twice bench test-oldest gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ notebooks: $(STAMP)
 strict-book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/python scripts/book_times.py --budget 600
+
+## bench: gl.GAN.fit against a hand-written tf.function loop and an eager loop; last line "speedup: X.XX"
+bench: $(STAMP)
+	$(BIN)/python benchmarks/train_step.py
 
 ## notebooks-twice: every chapter run twice in one kernel (re-running must not break a chapter)
 notebooks-twice: $(STAMP)
