@@ -77,3 +77,128 @@ def test_stable_recipe_learns_a_shifted_blob_in_a_few_hundred_steps():
 def test_bad_arguments(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_learning_rate_decay_holds_then_falls_linearly_to_zero():
+    schedule = experiments._DecayAtEnd(1e-3, start=600, end=1000)
+    values = [float(schedule(step)) for step in (0, 600, 800, 1000, 1200)]
+    assert values == pytest.approx([1e-3, 1e-3, 5e-4, 0.0, 0.0])
+
+
+def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
+    monkeypatch.setitem(experiments.METHODS, "decaying", {**experiments.METHODS["vanilla"], "lr_decay": 0.25})
+    gan = experiments.build("decaying", 2, seed=0, steps=400)
+    schedule = gan.g_optimizer._learning_rate
+    assert (schedule.start, schedule.end) == (300, 400)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+
+
+def test_train_calls_back_after_every_chunk_and_at_the_end():
+    points = np.random.default_rng(0).standard_normal((600, 2)).astype(np.float32)
+    seen = []
+    experiments.train(
+        points,
+        method="vanilla",
+        seed=0,
+        steps=7,
+        every=3,
+        callback=lambda gan, step: seen.append((step, int(gan.g_optimizer.iterations))),
+    )
+    assert seen == [(3, 3), (6, 6), (7, 7)]
+
+
+def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
+    # The CLI end to end on a tiny configuration: 2 methods x 1 dataset x 1 seed, 200 steps.
+    out = tmp_path / "tiny.csv"
+    argv = ["--methods", "vanilla", "stable", "--datasets", "ring", "--seeds", "3", "--steps", "200"]
+    argv += ["--every", "100", "--workers", "2", "--out", str(out)]
+    assert experiments.main(argv) == out
+    origin, rows = experiments.load_results(out)
+    assert origin["command"] == "python -m gan_lib.experiments " + " ".join(argv)
+    assert origin["workers"].startswith("2 ")
+    assert origin["wall time"].endswith("s for 2 runs")
+    assert {"commit", "date", "machine", "software"} <= set(origin)
+    assert sorted((row["method"], row["step"]) for row in rows) == [
+        ("stable", 100),
+        ("stable", 200),
+        ("vanilla", 100),
+        ("vanilla", 200),
+    ]
+    for row in rows:
+        assert (row["dataset"], row["seed"], row["error"]) == ("ring", 3, None)
+        assert 0 <= row["modes"] <= 8 and 0.0 <= row["high_quality"] <= 1.0 and row["seconds"] > 0
+
+
+def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    def fake_run(method, dataset, seed, *, steps, every):
+        if method == "l1":
+            raise RuntimeError("diverged\nbadly")
+        return [
+            {
+                "method": method,
+                "dataset": dataset,
+                "seed": seed,
+                "step": 5,
+                "modes": 8,
+                "high_quality": 0.5,
+                "reverse_kl": 0.1,
+                "seconds": 1.0,
+            }
+        ]
+
+    monkeypatch.setattr(experiments, "run", fake_run)
+    out = experiments.sweep(["vanilla", "l1", "l2"], ["grid"], [0], out=tmp_path / "s.csv", log=lambda line: None)
+    _, rows = experiments.load_results(out)
+    assert [row["method"] for row in rows] == ["vanilla", "l1", "l2"]
+    assert rows[1]["error"] == "RuntimeError: diverged badly"
+    assert rows[1]["step"] is None and rows[1]["modes"] is None
+    assert rows[2]["modes"] == 8
+
+
+def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        experiments,
+        "run",
+        lambda method, dataset, seed, *, steps, every: [
+            {
+                "method": method,
+                "dataset": dataset,
+                "seed": seed,
+                "step": 1,
+                "modes": 1,
+                "high_quality": 1.0,
+                "reverse_kl": 0.0,
+                "seconds": 1.0,
+            }
+        ],
+    )
+
+    def interrupt(line):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "killed.csv"
+    with pytest.raises(KeyboardInterrupt):
+        experiments.sweep(["vanilla", "r1"], ["ring"], [0, 1], out=out, log=interrupt)
+    origin, rows = experiments.load_results(out)
+    assert origin["wall time"] == "unfinished"
+    assert [(row["method"], row["seed"]) for row in rows] == [("vanilla", 0)]
+
+
+def test_load_results_names_the_missing_file_and_the_command(tmp_path):
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.csv.*python -m gan_lib\.experiments"):
+        experiments.load_results(missing)
+    assert experiments.RESULTS.parts[-3:] == ("book", "results", "stability.csv")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [({"datasets": ["moons"]}, "datasets"), ({"methods": ["sgd"]}, "method"), ({"workers": 0}, "workers")],
+)
+def test_sweep_rejects_bad_arguments(tmp_path, kwargs, argument):
+    settings = {"methods": ["vanilla"], "datasets": ["ring"], "seeds": [0], **kwargs}
+    with pytest.raises(ValueError, match=argument):
+        experiments.sweep(
+            settings.pop("methods"), settings.pop("datasets"), settings.pop("seeds"), out=tmp_path / "x.csv", **settings
+        )
+    assert not (tmp_path / "x.csv").exists()
