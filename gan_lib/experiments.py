@@ -14,7 +14,9 @@ one fix.
 - One recipe per modern fix: "r1", "r2", "wgan_gp", "wgan_clip", "label_smoothing",
   "instance_noise", "spectral_norm", "ttur", "d_steps", "ema", "pack".
 - "stable": non-saturating + R1 (gamma 0.1) + generator EMA (0.999), MLP 4x128, z 16,
-  Adam 1e-3 (0.5, 0.9), batch 512, 15k steps.
+  Adam 1e-3 (0.5, 0.9), batch 512, 15k steps, and both learning rates decayed linearly to 0
+  over the second half of training (``lr_decay`` 0.5).  On the grid, seed 0, the decay takes
+  the high-quality fraction at 15k steps from 91.6% to 97.0% (reverse KL 0.008 -> 0.007).
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ METHODS: dict[str, dict[str, Any]] = {
     "d_steps": _variant(tricks={"d_steps": 2}),
     "ema": _variant(tricks={"ema": 0.999}),
     "pack": _variant(tricks={"pack": 4}),
-    # The combination that works on the grid (see DESIGN.md).
+    # The combination that works on the grid (see DESIGN.md), with the learning rates annealed
+    # over the second half so that the samples settle onto the modes.
     "stable": _variant(
         tricks={"r1": 0.1, "ema": 0.999},
         d_lr=1e-3,
@@ -91,6 +94,7 @@ METHODS: dict[str, dict[str, Any]] = {
         width=128,
         batch_size=512,
         steps=15_000,
+        lr_decay=0.5,
     ),
 }
 
@@ -164,25 +168,31 @@ def train(
     steps: int | None = None,
     every: int | None = None,
     callback: Callable[[training.GAN, int], None] | None = None,
+    until: int | None = None,
 ) -> training.GAN:
     """Train the recipe ``method`` on the rows of ``points`` ((n, dim) floats) and return the GAN.
 
     ``steps`` defaults to the recipe's; batches are drawn with ``gan_lib.data.as_dataset``
     (reshuffled every pass, seeded by ``seed``), so ``n`` must be at least the batch size.
     With ``callback``, training pauses after every ``every`` steps (default: only at the end)
-    and at the end, and calls ``callback(gan, steps_done)``.
+    and at the end, and calls ``callback(gan, steps_done)``.  ``until`` stops training early,
+    after that many of the ``steps`` (a learning-rate decay is still scheduled over ``steps``),
+    which reproduces the start of a longer run.
     """
     points = finite_matrix(points, "points").astype(np.float32)
     settings = recipe(method)
     steps = settings["steps"] if steps is None else positive_int(steps, "steps")
     every = steps if every is None else positive_int(every, "every")
+    until = steps if until is None else positive_int(until, "until")
+    if until > steps:
+        raise ValueError(f"until ({until}) must not exceed steps ({steps})")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
     gan = build(method, points.shape[1], seed=seed, steps=steps)
     dataset = data.as_dataset(points, settings["batch_size"], seed=seed)
     done = 0
-    while done < steps:
-        chunk = min(every, steps - done)
+    while done < until:
+        chunk = min(every, until - done)
         gan.fit(dataset, epochs=1, steps_per_epoch=chunk, verbose=0)
         done += chunk
         if callback is not None:
@@ -210,12 +220,21 @@ def benchmark(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[np.nd
     raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
 
 
-def run(method: str, dataset: str, seed: int, *, steps: int | None = None, every: int = 2_500) -> list[dict[str, Any]]:
+def run(
+    method: str,
+    dataset: str,
+    seed: int,
+    *,
+    steps: int | None = None,
+    every: int = 1_000,
+    until: int | None = None,
+) -> list[dict[str, Any]]:
     """Train one recipe on one benchmark; one row of scores per evaluation (see ``COLUMNS``).
 
     ``mode_coverage`` is measured on ``EVAL_SAMPLES`` samples (the moving average when the
     recipe keeps one) after every ``every`` steps and at the end; ``seconds`` is the wall
-    time since the run started, evaluations included.
+    time since the run started, evaluations included.  ``until`` stops after that many of
+    the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
     recipe(method)
     points, centers, std = benchmark(dataset, seed=seed)
@@ -227,7 +246,7 @@ def run(method: str, dataset: str, seed: int, *, steps: int | None = None, every
         seconds = round(time.perf_counter() - start, 2)
         rows.append({"method": method, "dataset": dataset, "seed": seed, "step": step, **found, "seconds": seconds})
 
-    train(points, method=method, seed=seed, steps=steps, every=every, callback=score)
+    train(points, method=method, seed=seed, steps=steps, every=every, callback=score, until=until)
     return rows
 
 
@@ -258,7 +277,7 @@ def sweep(
     *,
     out: str | pathlib.Path = RESULTS,
     steps: int | None = None,
-    every: int = 2_500,
+    every: int = 1_000,
     workers: int = 1,
     command: str = "",
     log: Callable[[str], None] = print,
@@ -362,6 +381,52 @@ def load_results(path: str | pathlib.Path | None = None) -> tuple[dict[str, str]
     return origin, rows
 
 
+SCORES = ("modes", "high_quality", "reverse_kl")
+
+
+def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (method, dataset): the spread over seeds of each run's scores at one evaluation.
+
+    Each run contributes its last evaluation, or the one at ``step`` if given (runs without
+    one are left out).  Returns, per key, ``runs`` (runs counted), ``failed`` (error rows),
+    ``steps`` (the evaluation steps used) and, for each of ``SCORES``, a dict with the
+    ``values`` (ordered by seed), ``mean``, ``se`` (standard error, sample std / sqrt(runs);
+    NaN for one run), ``sd``, ``min`` and ``max``.
+    """
+    chosen: dict[tuple[str, str, int], dict[str, Any]] = {}
+    failed: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["method"], row["dataset"])
+        if row.get("error"):
+            failed[key] = failed.get(key, 0) + 1
+            continue
+        run_key = (*key, row["seed"])
+        if step is None:
+            if run_key not in chosen or row["step"] > chosen[run_key]["step"]:
+                chosen[run_key] = row
+        elif row["step"] == step:
+            chosen[run_key] = row
+    summary: dict[tuple[str, str], dict[str, Any]] = {}
+    for key in sorted(set(failed) | {run_key[:2] for run_key in chosen}):
+        runs = [chosen[k] for k in sorted(chosen) if k[:2] == key]
+        entry: dict[str, Any] = {"runs": len(runs), "failed": failed.get(key, 0)}
+        entry["steps"] = sorted({run["step"] for run in runs})
+        for name in SCORES:
+            values = np.array([run[name] for run in runs], dtype=np.float64)
+            finite = len(values) > 1 and np.all(np.isfinite(values))
+            sd = float(np.std(values, ddof=1)) if finite else float("nan")
+            entry[name] = {
+                "values": values.tolist(),
+                "mean": float(np.mean(values)) if len(values) else float("nan"),
+                "sd": sd,
+                "se": sd / np.sqrt(len(values)) if finite else float("nan"),
+                "min": float(np.min(values)) if len(values) else float("nan"),
+                "max": float(np.max(values)) if len(values) else float("nan"),
+            }
+        summary[key] = entry
+    return summary
+
+
 def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     """The command line: ``python -m gan_lib.experiments [--methods ...] [--workers N] ...``."""
     parser = argparse.ArgumentParser(
@@ -372,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--steps", type=int, default=None, help="override every recipe's number of steps")
-    parser.add_argument("--every", type=int, default=2_500, help="evaluate after every this many steps")
+    parser.add_argument("--every", type=int, default=1_000, help="evaluate after every this many steps")
     parser.add_argument("--workers", type=int, default=1, help="processes (spawned, one TF thread each)")
     parser.add_argument("--out", default=str(RESULTS), help=f"the CSV to write (default {RESULTS})")
     args = parser.parse_args(argv)

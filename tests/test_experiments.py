@@ -16,6 +16,7 @@ def test_vanilla_and_stable_are_the_stated_recipes():
     assert stable["tricks"] == {"r1": 0.1, "ema": 0.999}
     assert (stable["width"], stable["depth"], stable["latent_dim"], stable["batch_size"]) == (128, 4, 16, 512)
     assert (stable["d_lr"], stable["beta_1"], stable["beta_2"], stable["steps"]) == (1e-3, 0.5, 0.9, 15_000)
+    assert (stable["lr_decay"], vanilla["lr_decay"]) == (0.5, 0.0)
     for name in ("tuned_lr", "l2", "adam_default_betas", "r1", "r2", "wgan_gp", "wgan_clip", "label_smoothing"):
         assert name in experiments.METHODS
     for name in ("instance_noise", "spectral_norm", "ttur", "d_steps", "ema", "pack"):
@@ -105,6 +106,14 @@ def test_train_calls_back_after_every_chunk_and_at_the_end():
         callback=lambda gan, step: seen.append((step, int(gan.g_optimizer.iterations))),
     )
     assert seen == [(3, 3), (6, 6), (7, 7)]
+    seen.clear()
+    gan = experiments.train(
+        points, method="stable", seed=0, steps=100, every=3, until=4, callback=lambda g, s: seen.append(s)
+    )
+    assert seen == [3, 4]
+    assert gan.g_optimizer._learning_rate.end == 100  # the decay is still planned over all 100 steps
+    with pytest.raises(ValueError, match="until"):
+        experiments.train(points, method="vanilla", seed=0, steps=3, until=4)
 
 
 def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
@@ -202,3 +211,39 @@ def test_sweep_rejects_bad_arguments(tmp_path, kwargs, argument):
             settings.pop("methods"), settings.pop("datasets"), settings.pop("seeds"), out=tmp_path / "x.csv", **settings
         )
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
+    def row(seed, step, modes, hq, kl, method="stable"):
+        return {
+            "method": method,
+            "dataset": "grid",
+            "seed": seed,
+            "step": step,
+            "modes": modes,
+            "high_quality": hq,
+            "reverse_kl": kl,
+            "seconds": 1.0,
+            "error": None,
+        }
+
+    rows = [
+        row(0, 1000, 20, 0.5, 0.3),
+        row(0, 2000, 25, 0.9, 0.01),
+        row(1, 2000, 23, 0.8, 0.05),
+        row(2, 2000, 24, 0.7, 0.03),
+        {"method": "stable", "dataset": "grid", "seed": 3, "error": "boom"},
+    ]
+    rows.append(row(0, 2000, 1, 0.1, float("inf"), method="vanilla"))
+    summary = experiments.summarize(rows)
+    stable = summary[("stable", "grid")]
+    assert (stable["runs"], stable["failed"], stable["steps"]) == (3, 1, [2000])
+    assert stable["modes"]["values"] == [25, 23, 24]
+    assert stable["modes"]["mean"] == pytest.approx(24.0)
+    assert stable["modes"]["sd"] == pytest.approx(1.0)
+    assert stable["modes"]["se"] == pytest.approx(1 / np.sqrt(3))
+    assert (stable["high_quality"]["min"], stable["high_quality"]["max"]) == (0.7, 0.9)
+    at_1000 = experiments.summarize(rows, step=1000)[("stable", "grid")]
+    assert at_1000["runs"] == 1 and at_1000["modes"]["mean"] == 20 and np.isnan(at_1000["modes"]["se"])
+    vanilla = summary[("vanilla", "grid")]
+    assert vanilla["reverse_kl"]["mean"] == float("inf") and np.isnan(vanilla["reverse_kl"]["se"])
