@@ -25,6 +25,7 @@ import argparse
 import csv
 import multiprocessing
 import pathlib
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -441,20 +442,25 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     parser.add_argument("--workers", type=int, default=1, help="processes (spawned, one TF thread each)")
     parser.add_argument("--out", default=str(RESULTS), help=f"the CSV to write (default {RESULTS})")
     args = parser.parse_args(argv)
+    # A sweep killed by a time limit (SIGTERM) still ends its worker processes (the finally in sweep).
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     command = "python -m gan_lib.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
     # Call the package's copy of this module, so worker processes unpickle gan_lib.experiments.* by name.
     from gan_lib import experiments
 
-    return experiments.sweep(
-        args.methods,
-        args.datasets,
-        args.seeds,
-        out=args.out,
-        steps=args.steps,
-        every=args.every,
-        workers=args.workers,
-        command=command.strip(),
-    )
+    try:
+        return experiments.sweep(
+            args.methods,
+            args.datasets,
+            args.seeds,
+            out=args.out,
+            steps=args.steps,
+            every=args.every,
+            workers=args.workers,
+            command=command.strip(),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
