@@ -282,6 +282,7 @@ def sweep(
     workers: int = 1,
     command: str = "",
     log: Callable[[str], None] = print,
+    resume: bool = False,
 ) -> pathlib.Path:
     """Run every (method, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
 
@@ -289,6 +290,11 @@ def sweep(
     '# wall time' line says 'unfinished' until the sweep ends, so a killed sweep still
     leaves a readable CSV of the runs done.  ``workers`` > 1 runs that many processes
     (start method 'spawn', one TF thread each); 1 runs everything in this process.
+
+    With ``resume``, the runs already in ``out`` (made with the same ``steps`` and ``every``)
+    are kept and skipped, failed ones are retried, and the provenance gains a 'resumed' line
+    and this invocation's wall time; so a long sweep can be finished in several time-limited
+    invocations of the same command.
     """
     for method in methods:
         recipe(method)
@@ -301,16 +307,30 @@ def sweep(
     every = positive_int(every, "every")
     workers = positive_int(workers, "workers")
     out = pathlib.Path(out)
+    settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
     origin = runtime.provenance(command, repo=pathlib.Path(__file__).resolve().parent)
     origin["workers"] = f"{workers} (one TF thread each)" if workers > 1 else "1 (this process, default TF threads)"
+    origin["settings"] = settings
     origin["wall time"] = "unfinished"
-    jobs = [(m, d, s, steps, every) for m in methods for d in datasets for s in seeds]
+    kept: list[dict[str, Any]] = []
+    if resume and out.exists():
+        earlier, old_rows = load_results(out)
+        if earlier.get("settings") != settings:
+            raise ValueError(f"resume: {out} was made with {earlier.get('settings')!r}, not {settings!r}")
+        kept = [row for row in old_rows if not row["error"]]
+        resumed = sum(key.startswith("resumed") for key in earlier)
+        earlier[f"resumed {resumed + 1}"] = f"{origin['date']}, commit {origin['commit']}, {command}"
+        earlier["wall time"] = f"{earlier['wall time']}; resumed: unfinished"
+        origin = earlier
+    finished = {(row["method"], row["dataset"], row["seed"]) for row in kept}
+    jobs = [(m, d, s, steps, every) for m in methods for d in datasets for s in seeds if (m, d, s) not in finished]
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with out.open("w", newline="") as handle:
         handle.writelines(f"# {key}: {value}\n" for key, value in origin.items())
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
         writer.writeheader()
+        writer.writerows({key: ("" if value is None else value) for key, value in row.items()} for row in kept)
         handle.flush()
         if workers == 1:
             results = map(_run_safely, jobs)
@@ -327,8 +347,14 @@ def sweep(
             if pool is not None:
                 pool.terminate()
     wall = time.perf_counter() - start
-    text = out.read_text().replace("# wall time: unfinished", f"# wall time: {wall:.0f} s for {len(jobs)} runs", 1)
-    out.write_text(text)
+    lines = out.read_text().splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith("# wall time:"):
+            # Only the last 'unfinished' is this invocation's; earlier ones record killed invocations.
+            head, _, tail = line.rpartition("unfinished")
+            lines[index] = f"{head}{wall:.0f} s for {len(jobs)} runs{tail}"
+            break
+    out.write_text("".join(lines))
     return out
 
 
@@ -441,6 +467,9 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     parser.add_argument("--every", type=int, default=1_000, help="evaluate after every this many steps")
     parser.add_argument("--workers", type=int, default=1, help="processes (spawned, one TF thread each)")
     parser.add_argument("--out", default=str(RESULTS), help=f"the CSV to write (default {RESULTS})")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the runs already in --out and do only the missing ones"
+    )
     args = parser.parse_args(argv)
     # A sweep killed by a time limit (SIGTERM) still ends its worker processes (the finally in sweep).
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -458,6 +487,7 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
             every=args.every,
             workers=args.workers,
             command=command.strip(),
+            resume=args.resume,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
