@@ -318,3 +318,96 @@ def discriminators_on_the_line(
     if title:
         ax.set_title(title)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters 4 and 5: the Dirac-GAN's dynamics and coverage over training.
+
+
+def trajectories(paths: Mapping[str, np.ndarray], *, ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
+    """Paths in the (theta, psi) plane of the Dirac-GAN, e.g. from ``gan_lib.dirac.simulate``.
+
+    Each path is an (steps + 1, 2) array, drawn as a line from a dot (its start); the
+    equilibrium (0, 0) is a black star.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    for label, path in paths.items():
+        path = np.asarray(path)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(f"path {label!r} must have shape (steps, 2), got {path.shape}")
+        (line,) = ax.plot(path[:, 0], path[:, 1], lw=1.2, label=label)
+        ax.plot(path[0, 0], path[0, 1], "o", color=line.get_color(), ms=4)
+    ax.plot(0.0, 0.0, "*", color="black", ms=10, label="equilibrium")
+    ax.set_xlabel(r"generator $\theta$")
+    ax.set_ylabel(r"discriminator $\psi$")
+    ax.legend(fontsize=7, loc="upper right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def dirac_field(
+    method: str,
+    *,
+    ax: plt.Axes | None = None,
+    limit: float = 2.0,
+    paths: Mapping[str, np.ndarray] | None = None,
+    title: str | None = None,
+    **params: float,
+) -> plt.Axes:
+    """Stream plot of the Dirac-GAN's gradient field for ``method`` on [-limit, limit]^2.
+
+    ``params`` go to ``gan_lib.dirac.vector_field`` (``gamma`` for r1, ...); ``paths``, if
+    given, are drawn on top with ``trajectories``.
+    """
+    from gan_lib import dirac  # the plotting layer sits on top of every other module
+
+    if not limit > 0:
+        raise ValueError(f"limit must be > 0, got {limit!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    grid = np.linspace(-limit, limit, 41)
+    theta, psi = np.meshgrid(grid, grid)
+    theta_dot, psi_dot = dirac.vector_field(theta, psi, method, **params)
+    speed = np.hypot(theta_dot, psi_dot)
+    ax.streamplot(grid, grid, theta_dot, psi_dot, color=speed, cmap="Greys", density=0.9, linewidth=0.8)
+    if paths:
+        trajectories(paths, ax=ax)
+    else:
+        ax.plot(0.0, 0.0, "*", color="black", ms=10)
+        ax.set_xlabel(r"generator $\theta$")
+        ax.set_ylabel(r"discriminator $\psi$")
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_title(title or method)
+    return ax
+
+
+def coverage_over_time(
+    steps: Sequence[int],
+    curves: Mapping[str, Sequence[float]],
+    *,
+    ax: plt.Axes | None = None,
+    ylabel: str = "modes covered",
+    total: float | None = None,
+) -> plt.Axes:
+    """One line per curve (e.g. modes covered, per method) against training steps.
+
+    ``total``, if given, is drawn as a dotted line (e.g. the number of modes of the data).
+    """
+    steps = np.asarray(steps)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != steps.shape:
+            raise ValueError(f"curve {label!r} has {values.shape} values for {steps.shape} steps")
+        ax.plot(steps, values, marker="o", ms=3, label=label)
+    if total is not None:
+        ax.axhline(total, color="gray", ls=":", label=f"all ({total:g})")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax

@@ -8,6 +8,7 @@ on a GPU.
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 
@@ -144,19 +145,23 @@ def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
     return chosen
 
 
-def provenance(command: str) -> dict[str, str]:
-    """Where a stored result came from: command, git commit, UTC date, machine, versions."""
+def provenance(command: str, *, repo: str | os.PathLike | None = None) -> dict[str, str]:
+    """Where a stored result came from: command, git commit, UTC date, machine, versions.
+
+    The commit is that of the git checkout ``repo`` (default: the working directory).
+    """
     import datetime
-    import os
     import subprocess
 
     if not isinstance(command, str):
         raise ValueError(f"command must be a string, got {command!r}")
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=10, cwd=repo
         ).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=repo
+        )
         if dirty.stdout.strip():
             commit += "+uncommitted"
     except (OSError, subprocess.SubprocessError):

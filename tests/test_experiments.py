@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_lib import experiments
+from gan_lib import data, experiments, metrics
 
 
 def test_vanilla_and_stable_are_the_stated_recipes():
@@ -16,6 +16,7 @@ def test_vanilla_and_stable_are_the_stated_recipes():
     assert stable["tricks"] == {"r1": 0.1, "ema": 0.999}
     assert (stable["width"], stable["depth"], stable["latent_dim"], stable["batch_size"]) == (128, 4, 16, 512)
     assert (stable["d_lr"], stable["beta_1"], stable["beta_2"], stable["steps"]) == (1e-3, 0.5, 0.9, 15_000)
+    assert (stable["lr_decay"], vanilla["lr_decay"]) == (0.5, 0.0)
     for name in ("tuned_lr", "l2", "adam_default_betas", "r1", "r2", "wgan_gp", "wgan_clip", "label_smoothing"):
         assert name in experiments.METHODS
     for name in ("instance_noise", "spectral_norm", "ttur", "d_steps", "ema", "pack"):
@@ -79,3 +80,223 @@ def test_stable_recipe_learns_a_shifted_blob_in_about_a_thousand_steps():
 def test_bad_arguments(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_learning_rate_decay_holds_then_falls_linearly_to_zero():
+    schedule = experiments._DecayAtEnd(1e-3, start=600, end=1000)
+    values = [float(schedule(step)) for step in (0, 600, 800, 1000, 1200)]
+    assert values == pytest.approx([1e-3, 1e-3, 5e-4, 0.0, 0.0])
+
+
+def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
+    monkeypatch.setitem(experiments.METHODS, "decaying", {**experiments.METHODS["vanilla"], "lr_decay": 0.25})
+    gan = experiments.build("decaying", 2, seed=0, steps=400)
+    schedule = gan.g_optimizer._learning_rate
+    assert (schedule.start, schedule.end) == (300, 400)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+
+
+def test_train_calls_back_after_every_chunk_and_at_the_end():
+    points = np.random.default_rng(0).standard_normal((600, 2)).astype(np.float32)
+    seen = []
+    experiments.train(
+        points,
+        method="vanilla",
+        seed=0,
+        steps=7,
+        every=3,
+        callback=lambda gan, step: seen.append((step, int(gan.g_optimizer.iterations))),
+    )
+    assert seen == [(3, 3), (6, 6), (7, 7)]
+    seen.clear()
+    gan = experiments.train(
+        points, method="stable", seed=0, steps=100, every=3, until=4, callback=lambda g, s: seen.append(s)
+    )
+    assert seen == [3, 4]
+    assert gan.g_optimizer._learning_rate.end == 100  # the decay is still planned over all 100 steps
+    with pytest.raises(ValueError, match="until"):
+        experiments.train(points, method="vanilla", seed=0, steps=3, until=4)
+
+
+def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
+    # The CLI end to end on a tiny configuration: 2 methods x 1 dataset x 1 seed, 200 steps.
+    out = tmp_path / "tiny.csv"
+    argv = ["--methods", "vanilla", "stable", "--datasets", "ring", "--seeds", "3", "--steps", "200"]
+    argv += ["--every", "100", "--workers", "2", "--out", str(out)]
+    assert experiments.main(argv) == out
+    origin, rows = experiments.load_results(out)
+    assert origin["command"] == "python -m gan_lib.experiments " + " ".join(argv)
+    assert origin["workers"].startswith("2 ")
+    assert origin["wall time"].endswith("s for 2 runs")
+    assert {"commit", "date", "machine", "software"} <= set(origin)
+    assert sorted((row["method"], row["step"]) for row in rows) == [
+        ("stable", 100),
+        ("stable", 200),
+        ("vanilla", 100),
+        ("vanilla", 200),
+    ]
+    for row in rows:
+        assert (row["dataset"], row["seed"], row["error"]) == ("ring", 3, None)
+        assert 0 <= row["modes"] <= 8 and 0.0 <= row["high_quality"] <= 1.0 and row["seconds"] > 0
+
+
+def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    def fake_run(method, dataset, seed, *, steps, every):
+        if method == "l1":
+            raise RuntimeError("diverged\nbadly")
+        return [
+            {
+                "method": method,
+                "dataset": dataset,
+                "seed": seed,
+                "step": 5,
+                "modes": 8,
+                "high_quality": 0.5,
+                "reverse_kl": 0.1,
+                "seconds": 1.0,
+            }
+        ]
+
+    monkeypatch.setattr(experiments, "run", fake_run)
+    out = experiments.sweep(["vanilla", "l1", "l2"], ["grid"], [0], out=tmp_path / "s.csv", log=lambda line: None)
+    _, rows = experiments.load_results(out)
+    assert [row["method"] for row in rows] == ["vanilla", "l1", "l2"]
+    assert rows[1]["error"] == "RuntimeError: diverged badly"
+    assert rows[1]["step"] is None and rows[1]["modes"] is None
+    assert rows[2]["modes"] == 8
+
+
+def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        experiments,
+        "run",
+        lambda method, dataset, seed, *, steps, every: [
+            {
+                "method": method,
+                "dataset": dataset,
+                "seed": seed,
+                "step": 1,
+                "modes": 1,
+                "high_quality": 1.0,
+                "reverse_kl": 0.0,
+                "seconds": 1.0,
+            }
+        ],
+    )
+
+    def interrupt(line):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "killed.csv"
+    with pytest.raises(KeyboardInterrupt):
+        experiments.sweep(["vanilla", "r1"], ["ring"], [0, 1], out=out, log=interrupt)
+    origin, rows = experiments.load_results(out)
+    assert origin["wall time"] == "unfinished"
+    assert [(row["method"], row["seed"]) for row in rows] == [("vanilla", 0)]
+
+
+def test_load_results_names_the_missing_file_and_the_command(tmp_path):
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.csv.*python -m gan_lib\.experiments"):
+        experiments.load_results(missing)
+    assert experiments.RESULTS.parts[-3:] == ("book", "results", "stability.csv")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [({"datasets": ["moons"]}, "datasets"), ({"methods": ["sgd"]}, "method"), ({"workers": 0}, "workers")],
+)
+def test_sweep_rejects_bad_arguments(tmp_path, kwargs, argument):
+    settings = {"methods": ["vanilla"], "datasets": ["ring"], "seeds": [0], **kwargs}
+    with pytest.raises(ValueError, match=argument):
+        experiments.sweep(
+            settings.pop("methods"), settings.pop("datasets"), settings.pop("seeds"), out=tmp_path / "x.csv", **settings
+        )
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
+    def row(seed, step, modes, hq, kl, method="stable"):
+        return {
+            "method": method,
+            "dataset": "grid",
+            "seed": seed,
+            "step": step,
+            "modes": modes,
+            "high_quality": hq,
+            "reverse_kl": kl,
+            "seconds": 1.0,
+            "error": None,
+        }
+
+    rows = [
+        row(0, 1000, 20, 0.5, 0.3),
+        row(0, 2000, 25, 0.9, 0.01),
+        row(1, 2000, 23, 0.8, 0.05),
+        row(2, 2000, 24, 0.7, 0.03),
+        {"method": "stable", "dataset": "grid", "seed": 3, "error": "boom"},
+    ]
+    rows.append(row(0, 2000, 1, 0.1, float("inf"), method="vanilla"))
+    summary = experiments.summarize(rows)
+    stable = summary[("stable", "grid")]
+    assert (stable["runs"], stable["failed"], stable["steps"]) == (3, 1, [2000])
+    assert stable["modes"]["values"] == [25, 23, 24]
+    assert stable["modes"]["mean"] == pytest.approx(24.0)
+    assert stable["modes"]["sd"] == pytest.approx(1.0)
+    assert stable["modes"]["se"] == pytest.approx(1 / np.sqrt(3))
+    assert (stable["high_quality"]["min"], stable["high_quality"]["max"]) == (0.7, 0.9)
+    at_1000 = experiments.summarize(rows, step=1000)[("stable", "grid")]
+    assert at_1000["runs"] == 1 and at_1000["modes"]["mean"] == 20 and np.isnan(at_1000["modes"]["se"])
+    vanilla = summary[("vanilla", "grid")]
+    assert vanilla["reverse_kl"]["mean"] == float("inf") and np.isnan(vanilla["reverse_kl"]["se"])
+
+
+def test_stable_recipe_works_unchanged_on_a_mixture_it_was_not_tuned_on():
+    # Five modes on a circle of radius 2 with std 0.02 (the benchmarks: 8 on radius 1 with std 0.01,
+    # and a 5x5 grid of spacing 2 with std 0.05). The settings are the recipe's; only the run is
+    # shorter, 2,000 steps instead of 15,000 (the learning-rate decay then spans steps 1,000-2,000).
+    # After so few steps the moving average (decay 0.999) still remembers the untrained generator,
+    # so the raw generator is scored. The bar is that of a short run, not the benchmark's bar for
+    # 15,000 steps: all 5 modes, >= 70% high quality, reverse KL <= 0.05 (measured with seed 0 on a
+    # 2-core CPU: 5 modes, 83.6%, 0.0008, in 25 s; the moving average scores 0 modes).
+    centers = data.ring_centers(5, radius=2.0)
+    points = data.mixture(20_000, centers, 0.02, seed=0)
+    gan = experiments.train(points, method="stable", seed=0, steps=2000)
+    scores = metrics.mode_coverage(gan.sample(2500, seed=1, average=False), centers, 0.02)
+    assert scores["modes"] == 5, scores
+    assert scores["high_quality"] >= 0.70, scores
+    assert scores["reverse_kl"] <= 0.05, scores
+
+
+def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_run(method, dataset, seed, *, steps, every):
+        calls.append(method)
+        if method == "l1" and calls.count("l1") == 1:
+            raise RuntimeError("first try fails")
+        return [
+            {
+                "method": method,
+                "dataset": dataset,
+                "seed": seed,
+                "step": 7,
+                "modes": 3,
+                "high_quality": 0.5,
+                "reverse_kl": 0.2,
+                "seconds": 1.5,
+            }
+        ]
+
+    monkeypatch.setattr(experiments, "run", fake_run)
+    out = tmp_path / "r.csv"
+    experiments.sweep(["vanilla", "l1"], ["ring"], [0], out=out, steps=7, log=lambda line: None)
+    experiments.sweep(["vanilla", "l1", "l2"], ["ring"], [0], out=out, steps=7, log=lambda line: None, resume=True)
+    assert calls == ["vanilla", "l1", "l1", "l2"]
+    origin, rows = experiments.load_results(out)
+    assert sorted(row["method"] for row in rows) == ["l1", "l2", "vanilla"]
+    assert all(row["error"] is None and row["seconds"] == 1.5 for row in rows)
+    assert "resumed 1" in origin and origin["settings"] == "steps=7, every=1000"
+    assert origin["wall time"].count(" s for ") == 2 and "unfinished" not in origin["wall time"]
+    with pytest.raises(ValueError, match="resume"):
+        experiments.sweep(["vanilla"], ["ring"], [0], out=out, steps=8, log=lambda line: None, resume=True)
