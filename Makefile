@@ -48,7 +48,7 @@ notebooks-twice: $(STAMP)
 
 ## test-oldest: the unit tests against the oldest versions requirements.txt allows, in .venv-oldest
 OLDEST := .venv-oldest
-OLDEST_PACKAGES := tensorflow keras numpy matplotlib scikit-learn ipywidgets pytest
+OLDEST_PACKAGES := tensorflow keras numpy matplotlib scikit-learn ipywidgets pytest hypothesis
 test-oldest:
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet \

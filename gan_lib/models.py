@@ -138,29 +138,32 @@ def conv_discriminator(
     There is no batch normalisation: the training step shows the discriminator real and
     fake batches separately, and batch statistics would let it tell them apart by the batch.
     ``spectral_norm=True`` wraps every layer with weights in
-    ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).  The last layer computes in
-    float32, so the logits stay float32 under a mixed-precision policy.
+    ``keras.layers.SpectralNormalization`` (Miyato et al. 2018) and keeps every layer in
+    float32.  The last layer always computes in float32, so the logits stay float32 under a
+    mixed-precision policy.
     """
     height, width, channels = _image_shape(image_shape)
     base_filters = positive_int(base_filters, "base_filters")
     spectral_norm = flag(spectral_norm, "spectral_norm")
     name = _model_name(name)
 
-    def maybe_normalised(layer: keras.layers.Layer, **kwargs) -> keras.layers.Layer:
-        return keras.layers.SpectralNormalization(layer, **kwargs) if spectral_norm else layer
+    # Spectral normalisation keeps the whole discriminator in float32: its power iteration is
+    # unreliable in float16, and older Keras (3.5) has no float16 kernel for it on a CPU. Without
+    # it only the last layer is float32, which is enough for float32 logits.
+    dtype = "float32" if spectral_norm else None
 
-    # The wrapper casts its output back to its input's dtype, so under mixed precision
-    # the last wrapper itself must run in float32, not only the Dense inside it.
-    last = maybe_normalised(keras.layers.Dense(1, dtype="float32"), dtype="float32")
+    def maybe_normalised(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return keras.layers.SpectralNormalization(layer, dtype=dtype) if spectral_norm else layer
+
     return keras.Sequential(
         [
             keras.Input(shape=(height, width, channels)),
-            maybe_normalised(keras.layers.Conv2D(base_filters, 4, strides=2, padding="same")),
-            keras.layers.LeakyReLU(negative_slope=0.2),
-            maybe_normalised(keras.layers.Conv2D(2 * base_filters, 4, strides=2, padding="same")),
-            keras.layers.LeakyReLU(negative_slope=0.2),
-            keras.layers.Flatten(),
-            last,
+            maybe_normalised(keras.layers.Conv2D(base_filters, 4, strides=2, padding="same", dtype=dtype)),
+            keras.layers.LeakyReLU(negative_slope=0.2, dtype=dtype),
+            maybe_normalised(keras.layers.Conv2D(2 * base_filters, 4, strides=2, padding="same", dtype=dtype)),
+            keras.layers.LeakyReLU(negative_slope=0.2, dtype=dtype),
+            keras.layers.Flatten(dtype=dtype),
+            maybe_normalised(keras.layers.Dense(1, dtype="float32")),
         ],
         name=name,
     )
