@@ -9,9 +9,9 @@ from gan_lib import data, experiments, metrics
 
 def test_vanilla_and_stable_are_the_stated_recipes():
     vanilla = experiments.recipe("vanilla")
-    assert (vanilla["loss"], vanilla["tricks"], vanilla["width"], vanilla["depth"]) == ("non_saturating", {}, 256, 4)
+    assert (vanilla["loss"], vanilla["tricks"], vanilla["width"], vanilla["depth"]) == ("non_saturating", {}, 128, 4)
     assert (vanilla["d_lr"], vanilla["g_lr"], vanilla["beta_1"], vanilla["beta_2"]) == (2e-4, 2e-4, 0.5, 0.999)
-    assert vanilla["batch_size"] == 256
+    assert (vanilla["batch_size"], vanilla["steps"]) == (512, 10_000)
     stable = experiments.recipe("stable")
     assert stable["tricks"] == {"r1": 0.1, "ema": 0.999}
     assert (stable["width"], stable["depth"], stable["latent_dim"], stable["batch_size"]) == (128, 4, 16, 512)
