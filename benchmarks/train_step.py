@@ -1,10 +1,11 @@
 """How fast does `gl.GAN.fit` train, next to a hand-written loop and an eager loop?
 
-Three ways of training the same networks (same batch, optimisers and float32 precision):
+Three ways of training the same networks (same batch size, optimisers and float32 precision):
 
-- ``gan_lib``: ``gl.GAN(...).fit`` on a ``tf.data`` pipeline;
-- ``hand``:    a ``@tf.function`` train step with two gradient tapes, iterated over the same
-               ``tf.data`` pipeline (the pattern of TensorFlow's DCGAN tutorial);
+- ``gan_lib``: ``gl.GAN(...).fit`` with its defaults, on ``gl.data.as_dataset``;
+- ``hand``:    a ``@tf.function`` train step with two gradient tapes, iterated in Python over a
+               ``tf.data`` pipeline, both as in TensorFlow's DCGAN tutorial
+               (``from_tensor_slices(x).shuffle(len(x)).batch(b)``, repeated);
 - ``eager``:   the same step without ``tf.function``.
 
 Each way trains for a warm-up (tracing, pipeline start) and then for ``--steps`` timed steps;
@@ -12,7 +13,14 @@ the ways alternate, ``--repeats`` times, and the script reports median steps/s. 
 is ``speedup: X.XX``, the median over all repeats and cases of gan_lib's steps/s divided by the
 hand-written loop's steps/s in the same repeat.
 
-    python benchmarks/train_step.py [--repeats 5] [--steps 300] [--cases ring]
+``--levers`` also times what each of gan_lib's speed levers gives, one at a time, against the
+same default: several steps per graph call (off: ``steps_per_execution=1``), the in-graph
+divergence guard (off: ``divergence_guard=False``), XLA (on: ``jit_compile=True``), the four
+metric trackers (off: a subclass that skips them), tf.data's autotuning of ``as_dataset``
+(on: it delays the end of every ``fit`` call), and the hand loop fed by
+``gl.data.as_dataset`` instead of the tutorial's pipeline (the data lever).
+
+    python benchmarks/train_step.py [--repeats 5] [--steps 300] [--cases ring digits] [--levers]
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -62,15 +71,52 @@ def adam() -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)
 
 
-def time_gan_lib(case: Case, steps: int, warmup: int) -> float:
+class NoTrackers(gl.GAN):
+    """gl.GAN without its four metric trackers: the tracker lever."""
+
+    @property
+    def metrics(self):
+        return []
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        if self._guarding:
+            self._guard_before_step()
+        d_loss, _, _ = self.discriminator_step(real)
+        g_loss = self.generator_step(tf.shape(real)[0])
+        if self._guarding:
+            self._guard_after_step(d_loss, g_loss)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def time_gan_lib(
+    case: Case,
+    steps: int,
+    warmup: int,
+    *,
+    model: type = gl.GAN,
+    guard: bool = True,
+    autotune: bool = False,
+    **compile_args: Any,
+) -> float:
     keras.utils.set_random_seed(0)
-    gan = gl.GAN(*case.build(), latent_dim=case.latent_dim)
-    gan.compile(adam(), adam())
+    gan = model(*case.build(), latent_dim=case.latent_dim)
+    gan.compile(adam(), adam(), **compile_args)
     dataset = gl.data.as_dataset(case.data, case.batch_size, seed=0)
-    gan.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0)
+    if autotune:  # as_dataset switches tf.data's autotuning off; this lever switches it back on
+        options = tf.data.Options()
+        options.autotune.enabled = True
+        dataset = dataset.with_options(options)
+    gan.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0, divergence_guard=guard)
     start = time.perf_counter()
-    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, divergence_guard=guard)
     return steps / (time.perf_counter() - start)
+
+
+def tutorial_dataset(case: Case) -> tf.data.Dataset:
+    """The input pipeline of TensorFlow's DCGAN tutorial, repeated so it never runs out."""
+    data = tf.data.Dataset.from_tensor_slices(case.data).shuffle(len(case.data), seed=0)
+    return data.batch(case.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE)
 
 
 def make_step(case: Case, compiled: bool) -> tuple[Callable, keras.Model]:
@@ -100,9 +146,10 @@ def make_step(case: Case, compiled: bool) -> tuple[Callable, keras.Model]:
     return (tf.function(step) if compiled else step), generator
 
 
-def time_loop(case: Case, steps: int, warmup: int, *, compiled: bool) -> float:
+def time_loop(case: Case, steps: int, warmup: int, *, compiled: bool, gan_lib_data: bool = False) -> float:
     step, _ = make_step(case, compiled)
-    iterator = iter(gl.data.as_dataset(case.data, case.batch_size, seed=0))
+    dataset = gl.data.as_dataset(case.data, case.batch_size, seed=0) if gan_lib_data else tutorial_dataset(case)
+    iterator = iter(dataset)
     for _ in range(warmup):
         step(next(iterator))
     start = time.perf_counter()
@@ -112,6 +159,24 @@ def time_loop(case: Case, steps: int, warmup: int, *, compiled: bool) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def ways_to_time(case: Case, args: argparse.Namespace) -> dict[str, Callable[[], float]]:
+    """Name -> a function that trains ``case`` one way and returns its steps/s."""
+    steps, warmup = args.steps, args.warmup
+    ways: dict[str, Callable[[], float]] = {
+        "gan_lib": lambda: time_gan_lib(case, steps, warmup),
+        "hand": lambda: time_loop(case, steps, warmup, compiled=True),
+        "eager": lambda: time_loop(case, args.eager_steps, 5, compiled=False),
+    }
+    if args.levers:
+        ways["gan_lib 1 step per call"] = lambda: time_gan_lib(case, steps, warmup, steps_per_execution=1)
+        ways["gan_lib no guard"] = lambda: time_gan_lib(case, steps, warmup, guard=False)
+        ways["gan_lib XLA"] = lambda: time_gan_lib(case, steps, warmup, jit_compile=True)
+        ways["gan_lib no trackers"] = lambda: time_gan_lib(case, steps, warmup, model=NoTrackers)
+        ways["gan_lib autotuned data"] = lambda: time_gan_lib(case, steps, warmup, autotune=True)
+        ways["hand on gan_lib data"] = lambda: time_loop(case, steps, warmup, compiled=True, gan_lib_data=True)
+    return ways
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -119,16 +184,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--eager-steps", type=int, default=60, help="eager is slow: fewer timed steps")
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--levers", action="store_true", help="also time each speed lever on its own")
     args = parser.parse_args()
     print(gl.runtime.describe())
     ratios = []
     for case_name in args.cases:
         case = CASES[case_name]()
-        results: dict[str, list[float]] = {"gan_lib": [], "hand": [], "eager": []}
+        ways = ways_to_time(case, args)
+        results: dict[str, list[float]] = {name: [] for name in ways}
         for repeat in range(args.repeats):
-            results["gan_lib"].append(time_gan_lib(case, args.steps, args.warmup))
-            results["hand"].append(time_loop(case, args.steps, args.warmup, compiled=True))
-            results["eager"].append(time_loop(case, args.eager_steps, 5, compiled=False))
+            for name, way in ways.items():
+                results[name].append(way())
             ratios.append(results["gan_lib"][-1] / results["hand"][-1])
             print(f"  {case.name}, repeat {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in results.items()))
         print(

@@ -40,6 +40,7 @@ import numpy as np
 
 from gan_lib import data, metrics, models, runtime, training
 from gan_lib._checks import finite_matrix, positive_int
+from gan_lib._checks import seed as check_seed
 
 VANILLA: dict[str, Any] = {
     "loss": "non_saturating",
@@ -106,10 +107,17 @@ METHODS: dict[str, dict[str, Any]] = {
 
 def recipe(method: str) -> dict[str, Any]:
     """A copy of the recipe called ``method`` (one of ``METHODS``)."""
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     found = METHODS[method]
     return {**found, "tricks": dict(found["tricks"])}
+
+
+def _required_seed(seed: object) -> int:
+    """A run's seed: a non-negative integer (None is not allowed: runs must be reproducible)."""
+    if seed is None:
+        raise ValueError("seed must be a non-negative integer, got None")
+    return check_seed(seed)
 
 
 class _DecayAtEnd(keras.optimizers.schedules.LearningRateSchedule):
@@ -147,6 +155,7 @@ def build(method: str, dim: int, *, seed: int, steps: int | None = None) -> trai
     """
     settings = recipe(method)
     dim = positive_int(dim, "dim")
+    seed = _required_seed(seed)
     steps = settings["steps"] if steps is None else positive_int(steps, "steps")
     keras.utils.set_random_seed(seed)
     pack = settings["tricks"].get("pack", 1)
@@ -186,6 +195,11 @@ def train(
     """
     points = finite_matrix(points, "points").astype(np.float32)
     settings = recipe(method)
+    seed = _required_seed(seed)
+    if len(points) < settings["batch_size"]:
+        raise ValueError(
+            f"points must have at least {settings['batch_size']} rows (the batch size of {method!r}), got {len(points)}"
+        )
     steps = settings["steps"] if steps is None else positive_int(steps, "steps")
     every = steps if every is None else positive_int(every, "every")
     until = steps if until is None else positive_int(until, "until")
@@ -242,6 +256,7 @@ def run(
     the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
     recipe(method)
+    seed = _required_seed(seed)
     points, centers, std = benchmark(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()

@@ -132,7 +132,13 @@ class GAN(keras.Model):
         for name in kwargs:
             if name not in super_kwargs:
                 raise ValueError(f"compile got an unknown argument {name!r}")
+        # None: fit picks the execution length itself (see _execution_length).
+        chosen = kwargs.pop("steps_per_execution", None)
+        self._auto_execution = chosen is None
+        if chosen is not None:
+            kwargs["steps_per_execution"] = positive_int(chosen, "steps_per_execution")
         super().compile(**kwargs)
+        self._train_functions: dict[tuple[int, bool], Any] = {}
         # "is None", not "or": a falsy wrong value (0, "") must be refused, not replaced by the default.
         d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if d_optimizer is None else d_optimizer
         g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if g_optimizer is None else g_optimizer
@@ -180,6 +186,28 @@ class GAN(keras.Model):
         # Build the optimiser state now, outside any tf.function, so tracing creates no variables.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        self._build_guard()
+
+    def _build_guard(self) -> None:
+        """The divergence guard's state, kept in the graph so that it costs no sync per step:
+        a copy of the last finite weights, the first bad step (-1: none) and what went bad
+        (a bit mask over ``_GUARD_QUANTITIES``). Every replica holds the same weights, so the
+        first replica's record stands for all."""
+        with self.distribute_strategy.scope():
+            self._guard_backup = [
+                keras.Variable(keras.ops.convert_to_numpy(w), trainable=False, aggregation="only_first_replica")
+                for w in self._guarded_weights()
+            ]
+            self._guard_step = keras.Variable(-1, dtype="int64", trainable=False, aggregation="only_first_replica")
+            self._guard_what = keras.Variable(0, dtype="int32", trainable=False, aggregation="only_first_replica")
+            self._guard_arrays = keras.Variable(  # which weight arrays were not finite
+                np.zeros(len(self._guard_backup), bool), dtype="bool", trainable=False, aggregation="only_first_replica"
+            )
+        self._guard_kept_step = -1
+
+    def _guarded_weights(self) -> list[Any]:
+        models = [self.generator, self.discriminator] + ([] if self.ema_generator is None else [self.ema_generator])
+        return [w for model in models for w in model.weights]
 
     def fit(
         self, *args: Any, shuffle: bool = False, divergence_guard: bool = True, **kwargs: Any
@@ -196,12 +224,54 @@ class GAN(keras.Model):
             raise ValueError("compile the GAN before fit")
         divergence_guard = flag(divergence_guard, "divergence_guard")
         self._check_data(args[0] if args else kwargs.get("x"))
-        if divergence_guard:
-            callbacks = list(kwargs.pop("callbacks", None) or [])
-            if not any(isinstance(callback, DivergenceGuard) for callback in callbacks):
-                callbacks.append(DivergenceGuard())
-            kwargs["callbacks"] = callbacks
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if divergence_guard and not any(isinstance(callback, DivergenceGuard) for callback in callbacks):
+            callbacks.append(DivergenceGuard())
+        kwargs["callbacks"] = callbacks
+        self._guarding = any(isinstance(callback, DivergenceGuard) for callback in callbacks)
+        steps = kwargs.get("steps_per_epoch")
+        if self._auto_execution:
+            self.steps_per_execution = self._execution_length(steps)
+        elif steps is not None and steps % self.steps_per_execution:
+            raise ValueError(
+                f"steps_per_epoch ({steps}) must be a multiple of steps_per_execution ({self.steps_per_execution})"
+            )
         return super().fit(*args, shuffle=shuffle, **kwargs)
+
+    MAX_EXECUTION = 25  # training steps per graph call, at most (see _execution_length)
+
+    def _execution_length(self, steps_per_epoch: int | None) -> int:
+        """How many training steps one graph call runs when compile left it to fit.
+
+        Running several steps per call (Keras' ``steps_per_execution``) saves the Python and
+        callback round trip of every step. Callbacks then run once per call, so the length is
+        the largest divisor of ``steps_per_epoch`` up to ``MAX_EXECUTION`` (Keras would
+        otherwise overshoot the epoch), and 1 on Keras versions that unroll the steps in Python
+        rather than loop over them in the graph, or under a multi-device strategy.
+        """
+        if not hasattr(self, "unrolled_steps_per_execution"):  # set by Keras versions that loop in the graph
+            return 1
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            # Keras 3.15's in-graph loop fails under MirroredStrategy ("You must feed a value for
+            # placeholder tensor ..."), so several devices run one step per call.
+            return 1
+        if steps_per_epoch is None:
+            return self.MAX_EXECUTION  # a finite dataset: Keras stops the loop when it runs out
+        return max(k for k in range(1, self.MAX_EXECUTION + 1) if steps_per_epoch % k == 0)
+
+    def make_train_function(self, force: bool = False) -> Any:
+        # One traced function per (execution length, guard on/off), so that switching between
+        # them, as fit calls with different lengths do, does not trace again.
+        key = (self.steps_per_execution, getattr(self, "_guarding", False))
+        cached = getattr(self, "_train_functions", {}).get(key)
+        if cached is not None and not force:
+            self.train_function = cached
+            return cached
+        self.train_function = None
+        super().make_train_function(force=True)
+        if hasattr(self, "_train_functions"):
+            self._train_functions[key] = self.train_function
+        return self.train_function
 
     def _check_data(self, x: Any) -> None:
         """Refuse training data whose shape or dtype the generator's output cannot match, or numpy
@@ -340,15 +410,43 @@ class GAN(keras.Model):
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real = data[0] if isinstance(data, (tuple, list)) else data
+        if getattr(self, "_guarding", False):
+            self._guard_before_step()
         for _ in range(self.d_steps):
             d_loss, real_logits, fake_logits = self.discriminator_step(real)
         # The generator step sees the discriminator just updated.
         g_loss = self.generator_step(tf.shape(real)[0])
+        if getattr(self, "_guarding", False):
+            self._guard_after_step(d_loss, g_loss)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.sigmoid(real_logits))
         self.d_fake_tracker.update_state(tf.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}
+
+    def _guard_before_step(self) -> None:
+        """Keep the weights as they are before this step if they are finite and nothing went
+        bad yet; if they are not finite, the previous step made them so: record it."""
+        weights = self._guarded_weights()
+        # One sum per array: a NaN or Inf anywhere in it makes the sum non-finite (cheaper than
+        # an elementwise is_finite over every weight).
+        finite_each = tf.math.is_finite(tf.stack([tf.reduce_sum(tf.cast(w, "float32")) for w in weights]))
+        finite = tf.reduce_all(finite_each)
+        clean = self._guard_step < 0
+        keep = tf.logical_and(clean, finite)
+        for backup, weight in zip(self._guard_backup, weights):
+            backup.assign(tf.where(keep, weight, backup))
+        went_bad = tf.logical_and(clean, tf.logical_not(finite))
+        self._guard_step.assign(tf.where(went_bad, tf.cast(self.g_optimizer.iterations, "int64"), self._guard_step))
+        self._guard_what.assign(tf.where(went_bad, _WEIGHTS_BAD, self._guard_what))
+        self._guard_arrays.assign(tf.where(went_bad, tf.logical_not(finite_each), self._guard_arrays))
+
+    def _guard_after_step(self, d_loss: tf.Tensor, g_loss: tf.Tensor) -> None:
+        """Record this step (the generator optimiser has just counted it) if a loss is not finite."""
+        bad = tf.where(tf.math.is_finite(d_loss), 0, 1) + tf.where(tf.math.is_finite(g_loss), 0, 2)
+        went_bad = tf.logical_and(self._guard_step < 0, bad > 0)
+        self._guard_step.assign(tf.where(went_bad, tf.cast(self.g_optimizer.iterations, "int64"), self._guard_step))
+        self._guard_what.assign(tf.where(went_bad, bad, self._guard_what))
 
     def sample(self, n: int, seed: int | None = None, *, batch_size: int = 8192, average: bool = True) -> np.ndarray:
         """``n`` generator samples as a numpy array; the same ``seed`` gives the same noise.
@@ -441,15 +539,11 @@ class GAN(keras.Model):
 
     def restore_last_good_weights(self) -> int:
         """Put back the last finite weights kept by the divergence guard; returns their step."""
-        kept = getattr(self, "last_good_weights", None)
-        if kept is None:
+        if getattr(self, "_guard_kept_step", -1) < 0:
             raise ValueError("no good weights were kept: train with fit(divergence_guard=True) first")
-        step, weights = kept
-        models = {"generator": self.generator, "discriminator": self.discriminator, "ema_generator": self.ema_generator}
-        for name, model in models.items():
-            if model is not None:
-                model.set_weights([weights[f"{name}/{i}"] for i in range(len(model.weights))])
-        return step
+        for weight, backup in zip(self._guarded_weights(), self._guard_backup):
+            weight.assign(backup)
+        return self._guard_kept_step
 
 
 class DivergenceError(RuntimeError):
@@ -459,11 +553,13 @@ class DivergenceError(RuntimeError):
 class DivergenceGuard(keras.callbacks.Callback):
     """Stops training at the first step whose losses or weights are not finite.
 
-    After every step it checks the step's losses and, every ``check_weights_every`` steps,
-    every weight of both players. Finite weights are copied into ``gan.last_good_weights``
-    as ``(step, weights)``; on a failure it raises ``DivergenceError`` and those weights stay,
-    for ``gan.restore_last_good_weights()``. With ``steps_per_execution > 1`` Keras calls
-    callbacks once per execution, so the step named is the end of that execution.
+    The check runs in the training graph (``GAN.train_step``): before every step the weights
+    of both players (and of the moving average) are copied aside if they are finite, and the
+    first step with a non-finite loss or weight is recorded. This callback reads that record
+    after every graph call (every ``steps_per_execution`` steps) and raises ``DivergenceError``
+    naming the exact step, what went bad and the likely causes. The weights from the step
+    before stay available: ``gan.restore_last_good_weights()``. ``GAN.fit`` adds one unless
+    called with ``divergence_guard=False``.
     """
 
     CAUSES = (
@@ -471,35 +567,44 @@ class DivergenceGuard(keras.callbacks.Callback):
         "gradient penalty or clipping); NaN or Inf in the training data; float16 overflow under mixed precision"
     )
 
-    def __init__(self, *, check_weights_every: int = 1) -> None:
-        super().__init__()
-        self.check_weights_every = positive_int(check_weights_every, "check_weights_every")
-
     def on_train_begin(self, logs: dict | None = None) -> None:
-        weights = self.model.player_weights()
-        if all(np.all(np.isfinite(w)) for w in weights.values()):
-            self.model.last_good_weights = (self.model.steps_done(), weights)
+        gan = self.model
+        weights = gan.player_weights()
+        bad = _bad_weight_summary(weights)
+        if bad:
+            raise DivergenceError(f"The weights are not finite before training starts: {', '.join(bad)}.")
+        for backup, weight in zip(gan._guard_backup, gan._guarded_weights()):
+            backup.assign(weight)
+        gan._guard_step.assign(-1)
+        gan._guard_what.assign(0)
+        gan._guard_arrays.assign(np.zeros(len(gan._guard_backup), bool))
+        gan._guard_kept_step = gan.steps_done()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        step = self.model.steps_done()
-        bad = [name for name, value in (logs or {}).items() if not np.all(np.isfinite(np.asarray(value)))]
-        if bad or step % self.check_weights_every == 0:
-            weights = self.model.player_weights()
-            bad += _bad_weight_summary(weights)
-            if not bad:
-                self.model.last_good_weights = (step, weights)
-        if bad:
-            self.model.stop_training = True
-            kept = getattr(self.model, "last_good_weights", None)
-            restore = (
-                f"The last finite weights, from step {kept[0]}, are kept: call gan.restore_last_good_weights()."
-                if kept
-                else "No finite weights were kept."
-            )
-            raise DivergenceError(
-                f"Training diverged at step {step}: {', '.join(bad)} became NaN or Inf. "
-                f"Likely causes: {self.CAUSES}. {restore}"
-            )
+        gan = self.model
+        step = int(keras.ops.convert_to_numpy(gan._guard_step))
+        if step < 0:
+            # The copy is taken before each step: it holds the weights of one step ago.
+            gan._guard_kept_step = gan.steps_done() - 1
+            return
+        gan.stop_training = True
+        what = int(keras.ops.convert_to_numpy(gan._guard_what))
+        bad = [name for bit, name in _GUARD_QUANTITIES if what & bit and name != "weights"]
+        if what & _WEIGHTS_BAD:
+            arrays = keras.ops.convert_to_numpy(gan._guard_arrays)
+            names = gan.player_weights()
+            marks = {name: np.float32(np.nan if flagged else 0.0) for name, flagged in zip(names, arrays)}
+            bad += _bad_weight_summary(marks) or ["weights"]
+        gan._guard_kept_step = step - 1
+        raise DivergenceError(
+            f"Training diverged at step {step}: {', '.join(bad)} became NaN or Inf. "
+            f"Likely causes: {self.CAUSES}. The last finite weights, from step {step - 1}, are kept: "
+            "call gan.restore_last_good_weights()."
+        )
+
+
+_WEIGHTS_BAD = 4
+_GUARD_QUANTITIES = ((1, "d_loss"), (2, "g_loss"), (_WEIGHTS_BAD, "weights"))
 
 
 def _bad_weight_summary(weights: dict[str, np.ndarray]) -> list[str]:
@@ -526,8 +631,15 @@ class Checkpoint(keras.callbacks.Callback):
         self.path = file_path(path, "path", suffix=".npz")
         self.every = positive_int(every, "every")
 
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._saved_block = self.model.steps_done() // self.every
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.model.steps_done() % self.every == 0:
+        # Callbacks run once per graph call (steps_per_execution steps), so save whenever a
+        # multiple of ``every`` was passed; it is hit exactly when ``every`` is a multiple of that.
+        block = self.model.steps_done() // self.every
+        if block > self._saved_block:
+            self._saved_block = block
             self.model.save_state(self.path)
 
     def on_train_end(self, logs: dict | None = None) -> None:

@@ -183,3 +183,20 @@ def test_as_dataset_order_depends_on_its_seed_alone():
     np.testing.assert_array_equal(np.stack(skipped), np.stack(first[7:]))
     other = [b.numpy() for b in data.as_dataset(array, 4, seed=8).take(12)]
     assert not np.array_equal(np.stack(first), np.stack(other))
+
+
+def test_as_dataset_batches_run_on_across_passes():
+    # 10 rows in batches of 4: batch 3 holds the last 2 rows of pass 0 and the first 2 of pass 1.
+    # The stream is exactly the passes' permutations, one after the other, with no row dropped.
+    array = np.arange(10, dtype=np.float32).reshape(10, 1)
+    batches = [b.numpy().ravel() for b in data.as_dataset(array, 4, seed=5).take(5)]
+    passes = [tf.random.experimental.stateless_shuffle(tf.range(10), seed=[5, epoch]).numpy() for epoch in range(2)]
+    np.testing.assert_array_equal(np.concatenate(batches), np.concatenate(passes).astype(np.float32))
+    assert all(sorted(p) == list(range(10)) for p in passes) and not np.array_equal(*passes)
+
+
+def test_as_dataset_is_not_autotuned():
+    # An autotuned iterator waits for the tuning thread's next wake-up when destroyed, which made
+    # every fit() call overrun by up to the thread's (doubling) sleep period.
+    dataset = data.as_dataset(np.zeros((8, 2), np.float32), 4, seed=0)
+    assert dataset.options().autotune.enabled is False

@@ -300,3 +300,19 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
     assert origin["wall time"].count(" s for ") == 2 and "unfinished" not in origin["wall time"]
     with pytest.raises(ValueError, match="resume"):
         experiments.sweep(["vanilla"], ["ring"], [0], out=out, steps=8, log=lambda line: None, resume=True)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: experiments.recipe(["vanilla"]), "method"),
+        (lambda: experiments.build("vanilla", 2, seed=None), "seed"),
+        (lambda: experiments.build("vanilla", 2, seed=-1), "seed"),
+        (lambda: experiments.train(np.zeros((10, 2), np.float32), method="vanilla", seed=0), "points"),
+        (lambda: experiments.train(np.zeros((600, 2), np.float32), method="vanilla", seed=1.5), "seed"),
+        (lambda: experiments.run("vanilla", "ring", "0"), "seed"),
+    ],
+)
+def test_bad_arguments_are_named(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

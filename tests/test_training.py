@@ -247,7 +247,8 @@ def test_d_steps_counts_optimizer_iterations():
 
 def test_ema_is_the_hand_computed_average_and_sample_uses_it():
     gan = small_gan(width=16)
-    gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), ema=0.8)
+    # One step per graph call, so that the callback sees every step's weights.
+    gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), ema=0.8, steps_per_execution=1)
     recorded = [gan.generator.get_weights()]
 
     class Record(keras.callbacks.Callback):
@@ -343,6 +344,8 @@ def test_bad_adam_pair():
         gl.training.adam_pair(beta_1=1.0)
     with pytest.raises(ValueError, match="g_learning_rate"):
         gl.training.adam_pair(1e-3, 0.0)
+
+
 @pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
 def test_conv_gan_trains_on_digits(policy):
     keras.mixed_precision.set_global_policy(policy)
@@ -363,3 +366,23 @@ def test_conv_gan_trains_on_digits(policy):
     assert samples.shape == (10, 8, 8, 1) and samples.dtype == np.float32
     assert np.all(np.abs(samples) <= 1.0)
     assert int(gan.g_optimizer.iterations) == 50
+
+
+def test_several_steps_per_call_train_exactly_the_steps_asked_for():
+    # fit runs up to 25 steps per graph call, picking a divisor of steps_per_epoch (7 -> 7, 30 -> 15)
+    # so that Keras does not overshoot; the result equals one step per call.
+    def trained(steps_per_execution, steps):
+        keras.utils.set_random_seed(0)
+        gan = small_gan(width=16)
+        gan.compile(adam(), adam(), steps_per_execution=steps_per_execution)
+        gan.fit(gl.data.as_dataset(gl.data.ring(512, seed=0), 32, seed=0), epochs=1, steps_per_epoch=steps, verbose=0)
+        return gan
+
+    for steps, length in ((7, 7), (30, 15), (50, 25), (53, 1)):
+        auto = trained(None, steps)
+        assert auto.steps_done() == steps and auto.steps_per_execution == length
+    one_by_one = trained(1, 30)
+    for a, b in zip(trained(None, 30).player_weights().values(), one_by_one.player_weights().values()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="multiple of steps_per_execution"):
+        trained(4, 30)
