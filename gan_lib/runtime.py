@@ -107,7 +107,7 @@ class Profile:
 # A CPU run must fit a chapter's 2-minute budget on 2 cores (about 40 steps/s there);
 # a GPU run may take a minute or two more and use the bigger data set.
 _SCALES = {
-    ("cpu", "digits"): {"steps": 2000, "batch_size": 64, "base_filters": 32, "latent_dim": 32},
+    ("cpu", "digits"): {"steps": 3000, "batch_size": 64, "base_filters": 32, "latent_dim": 32},
     ("gpu", "digits"): {"steps": 5000, "batch_size": 128, "base_filters": 64, "latent_dim": 64},
     ("cpu", "mnist"): {"steps": 2000, "batch_size": 64, "base_filters": 32, "latent_dim": 64},
     ("gpu", "mnist"): {"steps": 10000, "batch_size": 128, "base_filters": 64, "latent_dim": 100},

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_lib import data, experiments, metrics
+from gan_lib import data, experiments, metrics, runtime
 
 
 def test_vanilla_and_stable_are_the_stated_recipes():
@@ -316,3 +316,44 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
 def test_bad_arguments_are_named(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def tiny_profile(**changes):
+    settings = dict(name="cpu", dataset="digits", image_shape=(8, 8, 1), steps=20, batch_size=32)
+    settings.update(base_filters=8, latent_dim=8, reason="test")
+    settings.update(changes)
+    return runtime.Profile(**settings)
+
+
+def test_train_images_follows_the_recipe_and_calls_back():
+    images, _ = data.digits("train")
+    seen = []
+    gan = experiments.train_images(
+        images, method="stable", seed=0, profile=tiny_profile(), every=8, callback=lambda g, s: seen.append(s)
+    )
+    assert seen == [8, 16, 20] and gan.steps_done() == 20
+    assert (gan.r1, gan.ema) == (0.3, 0.995) and gan.ema_generator is not None
+    samples = gan.sample(5, seed=0)
+    assert samples.shape == (5, 8, 8, 1) and np.all(np.abs(samples) <= 1.0)
+    vanilla = experiments.train_images(images, method="vanilla", seed=0, profile=tiny_profile(steps=4))
+    assert (vanilla.r1, vanilla.ema, vanilla.steps_done()) == (0.0, 0.0, 4)
+
+
+@pytest.mark.parametrize(
+    "changes, name",
+    [
+        ({"method": "wgan_gp"}, "method"),
+        ({"seed": None}, "seed"),
+        ({"profile": "cpu"}, "profile"),
+        ({"images": np.zeros((40, 8, 8), np.float32)}, "images"),
+        ({"images": np.zeros((10, 8, 8, 1), np.float32)}, "images"),
+        ({"every": 0}, "every"),
+        ({"callback": 3}, "callback"),
+    ],
+)
+def test_train_images_names_bad_arguments(changes, name):
+    arguments = {"images": np.zeros((40, 8, 8, 1), np.float32), "method": "stable", "seed": 0}
+    arguments.update(profile=tiny_profile())
+    arguments.update(changes)
+    with pytest.raises(ValueError, match=name):
+        experiments.train_images(**arguments)

@@ -41,8 +41,9 @@ def test_nan_in_the_data_stops_training_at_that_step_and_keeps_good_weights():
         gan.fit(dataset, epochs=1, steps_per_epoch=10, verbose=0)
     assert "NaN or Inf in the training data" in str(error.value)
     assert "from step 4" in str(error.value)
-    # The 10 steps ran as one graph call, which ends before the guard's record is read.
-    assert gan.steps_done() == 10
+    # The 10 steps ran as one graph call, which ends before the guard's record is read (on Keras
+    # versions that unroll steps_per_execution in Python, fit runs one step per call and stops at 5).
+    assert gan.steps_done() == (5 if gan.steps_per_execution == 1 else 10)
     assert not all(np.all(np.isfinite(w)) for w in gan.discriminator.get_weights())
     assert gan.restore_last_good_weights() == 4
     assert all(np.all(np.isfinite(w)) for w in gan.player_weights().values())
