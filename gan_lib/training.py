@@ -181,6 +181,14 @@ class GAN(keras.Model):
             self.ema_generator.set_weights(self.generator.get_weights())
         else:
             self.ema_generator = None
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            # float16 gradients of small losses underflow to 0: scale each loss up before
+            # differentiating, and let the optimiser unscale (and skip steps whose gradients
+            # overflowed, lowering the scale), as Micikevicius et al. (2018) prescribe.
+            d_optimizer, g_optimizer = (
+                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+                for o in (d_optimizer, g_optimizer)
+            )
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         # Build the optimiser state now, outside any tf.function, so tracing creates no variables.
@@ -381,7 +389,7 @@ class GAN(keras.Model):
                 d_loss += regularizers.interpolated_penalty(critic, real, fake, self.gradient_penalty, eps=eps)
             if self.d_l1 or self.d_l2:
                 d_loss += regularizers.weight_decay(self.discriminator, self.d_l1, self.d_l2)
-            scaled_loss = self._for_gradient(d_loss)
+            scaled_loss = _loss_scaled(self.d_optimizer, self._for_gradient(d_loss))
         d_variables = self.discriminator.trainable_variables
         d_gradients = tape.gradient(scaled_loss, d_variables)
         self.d_optimizer.apply_gradients(zip(d_gradients, d_variables))
@@ -400,7 +408,7 @@ class GAN(keras.Model):
             g_loss = self.adversarial_loss.generator(g_logits)
             if self.g_l1 or self.g_l2:
                 g_loss += regularizers.weight_decay(self.generator, self.g_l1, self.g_l2)
-            scaled_loss = self._for_gradient(g_loss)
+            scaled_loss = _loss_scaled(self.g_optimizer, self._for_gradient(g_loss))
         g_variables = self.generator.trainable_variables
         g_gradients = tape.gradient(scaled_loss, g_variables)
         self.g_optimizer.apply_gradients(zip(g_gradients, g_variables))
@@ -671,6 +679,14 @@ class Snapshots(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._record()
+
+
+def _loss_scaled(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
+    """The loss to differentiate for ``optimizer``: scaled up when it is a loss-scale optimiser
+    (mixed_float16), which divides the gradients by the same factor before applying them."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.scale_loss(loss)
+    return loss
 
 
 def _input_size(model: keras.Model) -> int | None:

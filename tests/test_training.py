@@ -365,7 +365,15 @@ def test_conv_gan_trains_on_digits(policy):
     samples = gan.sample(10, seed=0)
     assert samples.shape == (10, 8, 8, 1) and samples.dtype == np.float32
     assert np.all(np.abs(samples) <= 1.0)
-    assert int(gan.g_optimizer.iterations) == 50
+    if policy == "float32":
+        assert int(gan.g_optimizer.iterations) == 50
+    else:
+        # float16 losses are scaled before differentiating; a step whose scaled gradients overflow
+        # is skipped (and the scale halved), so up to a few of the first steps do not count.
+        for optimizer in (gan.d_optimizer, gan.g_optimizer):
+            assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+            assert 1.0 <= float(optimizer.dynamic_scale) <= 2.0**15
+        assert 40 <= int(gan.g_optimizer.iterations) <= 50
 
 
 def test_several_steps_per_call_train_exactly_the_steps_asked_for():
