@@ -8,6 +8,7 @@ training model is re-exported as ``gl.GAN`` because every chapter uses it.
 from gan_lib import (
     data,
     dirac,
+    exercises,
     experiments,
     losses,
     metrics,
@@ -25,6 +26,7 @@ __all__ = [
     "GAN",
     "data",
     "dirac",
+    "exercises",
     "experiments",
     "losses",
     "metrics",
