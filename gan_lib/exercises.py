@@ -270,6 +270,17 @@ def check_frechet_distance(frechet: Callable[[np.ndarray, np.ndarray], float]) -
         report.wrong("only the means count in your distance: the covariances must count too")
     elif abs(ab**2 - expected) < 1e-6 * max(1.0, expected):
         report.wrong("you returned the square root: FID is the squared distance")
+    elif abs(ab - _biased_frechet(a, b)) < 1e-6 * max(1.0, expected):
+        report.wrong("your covariances divide by n: use the unbiased estimate, as np.cov does by default")
     else:
         report.wrong(f"wrong for two Gaussians with different covariances (off by {ab - expected:+.4g})")
     return report
+
+
+def _biased_frechet(a: np.ndarray, b: np.ndarray) -> float:
+    """The Fréchet distance with covariances divided by n instead of n - 1 (a common slip)."""
+
+    def shrink(x: np.ndarray) -> np.ndarray:  # np.cov of the result is the 1/n covariance of x; same mean
+        return x.mean(0) + np.sqrt((len(x) - 1) / len(x)) * (x - x.mean(0))
+
+    return metrics.frechet_distance(shrink(a), shrink(b))

@@ -124,7 +124,19 @@ def test_frechet_distance_passes_the_library_and_names_mistakes():
     def square_root(a, b):
         return float(np.sqrt(gl.metrics.frechet_distance(a, b)))
 
-    for wrong, message in ((means_only, "only the means"), (square_root, "square root")):
+    def divided_by_n(a, b):
+        def biased(x):
+            return np.cov(x, rowvar=False, bias=True)
+
+        root = np.linalg.eigvals(biased(a) @ biased(b))
+        trace = float(np.sum(np.sqrt(np.clip(root.real, 0, None))))
+        return float(np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(biased(a) + biased(b)) - 2 * trace)
+
+    for wrong, message in (
+        (means_only, "only the means"),
+        (square_root, "square root"),
+        (divided_by_n, "divide by n"),
+    ):
         report = exercises.check_frechet_distance(wrong)
         assert not report and message in messages(report), str(report)
 
