@@ -45,14 +45,39 @@ def test_toc_lists_only_files_that_exist():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_setup_cell_and_badge_use_the_repository_named_in_config(path):
+def test_setup_cell_and_badge_use_the_repository_and_release_named_in_config(path):
     import yaml
 
+    import gan_lib
+
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    url = config["repository"]["url"].rstrip("/")
+    url, tag = config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
+    # The book is published from the release tag of the gan_lib it installs.
+    assert tag == f"v{gan_lib.__version__}"
+    assert f'version = "{gan_lib.__version__}"' in (ROOT / "pyproject.toml").read_text()
     cells = json.loads(path.read_text())["cells"]
-    assert f"git+{url}@" in "".join(cells[1]["source"]), f"{path.name}: setup cell does not install from {url}"
+    setup = "".join(cells[1]["source"])
+    assert f"gan_lib @ git+{url}@{tag}" in setup, f"{path.name}: setup cell does not install {url}@{tag}"
     github_path = url.removeprefix("https://github.com/")
     badge = "".join(cells[0]["source"])
-    assert f"colab.research.google.com/github/{github_path}/blob/" in badge
-    assert f"/book/{path.name})" in badge, f"{path.name}: the Colab badge points at another notebook"
+    assert f"colab.research.google.com/github/{github_path}/blob/{tag}/book/{path.name})" in badge, path.name
+
+
+def test_set_repository_script_agrees_and_rewrites_a_fork(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    check = [sys.executable, "scripts/set_repository.py", "--check"]
+    assert subprocess.run(check, cwd=ROOT, capture_output=True).returncode == 0
+    # A fork: copy the config, the script and the chapters, change the URL, rewrite, check.
+    for name in ("_config.yml", "scripts/set_repository.py", *(f"book/{p.name}" for p in NOTEBOOKS)):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    config = tmp_path / "_config.yml"
+    config.write_text(config.read_text().replace("github.com/gan-stability-book/", "github.com/a-reader/"))
+    assert subprocess.run(check, cwd=tmp_path, capture_output=True).returncode == 1
+    subprocess.run([sys.executable, "scripts/set_repository.py"], cwd=tmp_path, check=True, capture_output=True)
+    assert subprocess.run(check, cwd=tmp_path, capture_output=True).returncode == 0
+    first = json.loads((tmp_path / "book" / NOTEBOOKS[0].name).read_text())["cells"]
+    assert "github.com/a-reader/gan-stability-book@v" in "".join(first[1]["source"])

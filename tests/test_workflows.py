@@ -43,3 +43,9 @@ def test_book_workflow_publishes_the_built_html():
     workflow = yaml.safe_load((WORKFLOWS / "book.yml").read_text())
     uploads = [s for s in workflow["jobs"]["build"]["steps"] if "upload-pages-artifact" in s.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "_build/html"
+
+
+def test_book_is_published_from_release_tags():
+    workflow = yaml.safe_load((WORKFLOWS / "book.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key "on" as True
+    assert triggers["push"] == {"tags": ["v*"]}
