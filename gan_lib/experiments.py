@@ -333,6 +333,23 @@ def run(
     return rows
 
 
+def run_like_the_sweep(
+    method: str, dataset: str, seed: int, *, steps: int | None = None, every: int = 1_000, until: int | None = None
+) -> list[dict[str, Any]]:
+    """``run`` in a fresh process with one TF thread, exactly as a sweep worker runs it.
+
+    Thread counts change the order of floating-point sums, and GAN training amplifies such
+    differences, so only a run in the sweep's configuration can reproduce a stored row; on the
+    same kind of machine it does, bit for bit.  Chapter 5 checks the stored table this way.
+    """
+    recipe(method)
+    benchmark(dataset)  # checks the name before a process is started
+    seed = _required_seed(seed)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, initializer=_single_threaded) as pool:
+        return pool.apply(run, (method, dataset, seed), {"steps": steps, "every": every, "until": until})
+
+
 def _run_safely(job: tuple[str, str, int, int | None, int]) -> list[dict[str, Any]]:
     """``run`` for the sweep: a failure becomes one row with the error, not a dead sweep."""
     method, dataset, seed, steps, every = job

@@ -357,3 +357,13 @@ def test_train_images_names_bad_arguments(changes, name):
     arguments.update(changes)
     with pytest.raises(ValueError, match=name):
         experiments.train_images(**arguments)
+
+
+def test_run_like_the_sweep_reproduces_a_sweep_row_bit_for_bit(tmp_path):
+    out = experiments.sweep(["vanilla"], ["ring"], [3], out=tmp_path / "s.csv", steps=60, every=30, workers=2, log=str)
+    _, stored = experiments.load_results(out)
+    fresh = experiments.run_like_the_sweep("vanilla", "ring", 3, steps=60, every=30)
+    keep = ("step", "modes", "high_quality", "reverse_kl")
+    assert [{k: r[k] for k in keep} for r in fresh] == [{k: r[k] for k in keep} for r in stored]
+    with pytest.raises(ValueError, match="dataset"):
+        experiments.run_like_the_sweep("vanilla", "moons", 0)
