@@ -56,7 +56,7 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
 	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
 	$(OLDEST)/bin/python -m pytest -x -q -p no:cacheprovider tests/ \
-	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py
+	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py --ignore=tests/test_fresh_environment.py
 ## gpu-check: on a machine with an NVIDIA GPU (no network needed), check placement, mixed precision,
 ## the GPU profile, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
 gpu-check: $(STAMP)
