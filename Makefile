@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 
-.PHONY: book test lint unit notebooks strict-book notebooks-twice bench test-oldest gpu-check clean
+.PHONY: book test lint unit notebooks strict-book browser notebooks-twice bench test-oldest gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +22,19 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build .
 
-## test: lint, unit tests, every chapter under nbval, then a strict build (any warning fails)
-test: lint unit notebooks strict-book
+## test: lint, unit tests, every chapter under nbval, a strict build (any warning fails), then the
+## built pages in headless Chromium (screenshots in _build/screenshots)
+test: lint unit notebooks strict-book browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -x tests/
+	$(BIN)/python -m pytest -x tests/ --ignore=tests/browser
+
+## browser: the built book (_build/html) in headless Chromium; installs Debian's chromium if missing
+browser: $(STAMP)
+	$(BIN)/python -m pytest -x -p no:cacheprovider tests/browser
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -x --nbval-lax -p no:cacheprovider book/
@@ -56,7 +61,7 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
 	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy) '
 	$(OLDEST)/bin/python -m pytest -x -q -p no:cacheprovider tests/ \
-	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py --ignore=tests/test_fresh_environment.py
+	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py --ignore=tests/test_fresh_environment.py --ignore=tests/browser
 ## gpu-check: on a machine with an NVIDIA GPU (no network needed), check placement, mixed precision,
 ## the GPU profile, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
 gpu-check: $(STAMP)
