@@ -81,3 +81,13 @@ def test_set_repository_script_agrees_and_rewrites_a_fork(tmp_path):
     assert subprocess.run(check, cwd=tmp_path, capture_output=True).returncode == 0
     first = json.loads((tmp_path / "book" / NOTEBOOKS[0].name).read_text())["cells"]
     assert "github.com/a-reader/gan-stability-book@v" in "".join(first[1]["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_cell_has_alt_text(path):
+    # myst-nb puts the cell's mystnb.image.alt on every image the cell outputs.
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "plt.show()" in source:
+            alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, f"{path.name} {cell['id']}: a figure without alt text"

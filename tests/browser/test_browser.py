@@ -87,6 +87,11 @@ def test_every_image_loads(browser, name):
     assert images, f"{name}: no images on the page"
     broken = [src for src, width in images if not width]
     assert not broken, f"{name}: images that did not load: {broken}"
+    # Every figure has alt text (the frames of an animation are described by the text around it).
+    missing = browser.execute_script(
+        "return Array.from(document.images).filter(i => !i.id.startsWith('_anim') && !i.alt.trim()).map(i => i.src)"
+    )
+    assert not missing, f"{name}: images without alt text: {[src[:80] for src in missing]}"
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
