@@ -101,6 +101,9 @@ def test_no_raw_markup_shows(browser, name):
     text = browser.execute_script("return document.querySelector('main, article, body').innerText")
     shown = [markup for markup in RAW_MARKUP if markup in text]
     assert not shown, f"{name}: raw MyST markup on the page: {shown}"
+    # TensorFlow's C++ start-up log goes to stderr; cells that start TensorFlow hide it (remove-stderr).
+    logs = [line for line in ("absl::InitializeLog", "oneDNN custom operations", "cuInit") if line in text]
+    assert not logs, f"{name}: TensorFlow's start-up log shows on the page: {logs}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
