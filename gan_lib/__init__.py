@@ -9,7 +9,6 @@ from gan_lib import (
     data,
     dirac,
     exercises,
-    experiments,
     losses,
     metrics,
     models,
@@ -21,6 +20,17 @@ from gan_lib import (
     widgets,
 )
 from gan_lib.training import GAN
+
+
+def __getattr__(name: str) -> object:
+    # experiments is imported on first use (``gl.experiments``), not here: run as
+    # ``python -m gan_lib.experiments`` it would otherwise be imported twice, with a warning.
+    if name == "experiments":
+        import importlib
+
+        return importlib.import_module("gan_lib.experiments")
+    raise AttributeError(f"module 'gan_lib' has no attribute {name!r}")
+
 
 __all__ = [
     "GAN",

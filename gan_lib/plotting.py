@@ -411,3 +411,90 @@ def coverage_over_time(
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     return ax
+
+
+def playground_panels(
+    *,
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    d_values: np.ndarray,
+    d_label: str,
+    fake: np.ndarray,
+    centers: np.ndarray,
+    arrow_points: np.ndarray,
+    arrows: np.ndarray,
+    losses: Mapping[str, Sequence[float]],
+    coverage: Mapping[str, Sequence[float]],
+    n_modes: int,
+    title: str = "",
+    figure: plt.Figure | None = None,
+) -> plt.Figure:
+    """The playground's four panels (``gan_lib.widgets.Playground``), from plain arrays.
+
+    Top left: generated samples over the true modes, on D's heat map. Top right: the
+    direction the generator's loss pushes each of ``arrow_points`` (``arrows``), on D's
+    contours. Bottom: the losses and the mode coverage against the number of updates.
+    ``losses`` and ``coverage`` each hold an ``"updates"`` sequence and one curve per other key.
+    """
+    if figure is None:
+        figure = plt.figure(figsize=(9.5, 7))
+    axes = figure.subplots(2, 2)
+    extent = (grid_x.min(), grid_x.max(), grid_y.min(), grid_y.max())
+    heat = axes[0, 0].imshow(d_values, origin="lower", extent=extent, cmap="YlGn", aspect="equal")
+    figure.colorbar(heat, ax=axes[0, 0], fraction=0.046, pad=0.04, label=d_label)
+    samples(fake, centers, ax=axes[0, 0], title="samples over the true modes", limit=float(grid_x.max()))
+    axes[0, 0].legend(loc="lower left", fontsize=7, markerscale=1.5)
+
+    ax = axes[0, 1]
+    ax.contour(grid_x, grid_y, d_values, levels=8, cmap="YlGn", linewidths=0.8)
+    ax.scatter(centers[:, 0], centers[:, 1], s=40, marker="x", color="tab:red")
+    ax.scatter(arrow_points[:, 0], arrow_points[:, 1], s=6, color="tab:blue")
+    lengths = np.linalg.norm(arrows, axis=1)
+    longest = float(lengths.max()) if lengths.size and np.isfinite(lengths).all() and lengths.max() > 0 else 1.0
+    # The longest arrow spans a sixth of the panel: only directions and relative sizes matter.
+    scale = longest / ((grid_x.max() - grid_x.min()) / 6)
+    ax.quiver(arrow_points[:, 0], arrow_points[:, 1], arrows[:, 0], arrows[:, 1], angles="xy",
+              scale_units="xy", scale=scale, width=0.004, color="black")
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_title("where the generator's loss pushes its samples")
+
+    ax = axes[1, 0]
+    for name, values in losses.items():
+        if name == "updates" or len(values) == 0:
+            continue
+        values = np.asarray(values, dtype=float)
+        line = ax.plot(losses["updates"], values, lw=0.6, alpha=0.35)[0]
+        # A running mean over a fiftieth of the curve shows the trend through the noise; NaN
+        # (a player that did not move in that round) is left out of it.
+        window = max(1, len(values) // 50)
+        seen = np.isfinite(values)
+        kernel = np.ones(window)
+        sums = np.convolve(np.where(seen, values, 0.0), kernel, mode="same")
+        counts = np.convolve(seen.astype(float), kernel, mode="same")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ax.plot(losses["updates"], sums / counts, lw=1.5, color=line.get_color(), label=name)
+    ax.set_xlabel("updates (D and G steps)")
+    ax.set_title("losses")
+    if ax.lines:
+        ax.legend(fontsize=8)
+
+    ax = axes[1, 1]
+    ax.plot(coverage["updates"], coverage["modes"], marker="o", ms=3, color="tab:green", label="modes covered")
+    ax.axhline(n_modes, color="gray", ls=":", label=f"all ({n_modes})")
+    ax.set_ylim(-0.5, n_modes + 0.5)
+    ax.set_xlabel("updates (D and G steps)")
+    ax.set_ylabel("modes")
+    quality = ax.twinx()
+    quality.plot(coverage["updates"], 100 * np.asarray(coverage["high_quality"], dtype=float), color="tab:purple",
+                 lw=1, label="high quality (%)")
+    quality.set_ylim(-2, 102)
+    quality.set_ylabel("high quality (%)")
+    lines = ax.get_legend_handles_labels()[0] + quality.get_legend_handles_labels()[0]
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="center right")
+    ax.set_title("mode coverage (2,500 samples)")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure

@@ -1,5 +1,11 @@
 """Interactive front ends (ipywidgets) over training and plotting.
 
+``playground()`` is an in-notebook counterpart of GAN Lab for 2-D data: pick a dataset, a
+loss, a regulariser and the learning rates, step either player or both, and watch the
+samples, D's heat map, the generator's gradient and the coverage curves follow.  Like the
+1-D game below, every control calls a plain method of ``Playground``, so tests and the
+static book drive it without a browser.
+
 ``OneDimensionalGame`` is a GAN on the real line that a reader steps by hand: buttons
 take discriminator steps, generator steps or both, and reset the game; a picture of
 the real density, the generated density and D(x) follows every click.  Every button
@@ -19,8 +25,8 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from gan_lib import plotting
-from gan_lib._checks import finite_array, number_pair, positive_int, real_array
+from gan_lib import data, losses, metrics, models, plotting
+from gan_lib._checks import choice, finite_array, number_pair, positive_float, positive_int, real_array
 from gan_lib._checks import seed as check_seed
 from gan_lib.training import GAN
 
@@ -202,4 +208,401 @@ class OneDimensionalGame:
         fake_d = self.discriminator(self.samples(2000)).mean()
         self._controls.status.value = (
             f"{self.label()} &nbsp;|&nbsp; mean D on real points {real_d:.3f}, on generated points {fake_d:.3f}"
+        )
+
+
+# --- The 2-D playground ---------------------------------------------------------------------
+
+# name -> (mode centres, std of each mode); all equal-weight Gaussian mixtures, so that mode
+# coverage is defined for each.  "ring" and "grid" are the benchmark's (chapter 5).
+PLAYGROUND_DATASETS: dict[str, tuple[np.ndarray, float]] = {
+    "ring": (data.ring_centers(8, 1.0), 0.01),
+    "grid": (data.grid_centers(5, 2.0), 0.05),
+    "two modes": (np.array([[-1.0, 0.0], [1.0, 0.0]], np.float32), 0.1),
+    "line": (np.stack([np.linspace(-2.0, 2.0, 5), np.zeros(5)], axis=1).astype(np.float32), 0.05),
+    "wide ring": (data.ring_centers(6, 1.5), 0.15),
+}
+
+# regulariser -> (the GAN.compile keyword its weight goes to, the default weight); "none" and
+# "spectral_norm" take no weight.  "l2" decays both players' kernels.
+REGULARIZERS: dict[str, tuple[str | None, float | None]] = {
+    "none": (None, None),
+    "r1": ("r1", 0.1),
+    "r2": ("r2", 0.1),
+    "gradient_penalty": ("gradient_penalty", 1.0),
+    "clip_weights": ("clip_weights", 0.01),
+    "instance_noise": ("instance_noise", 0.1),
+    "label_smoothing": ("label_smoothing", 0.1),
+    "l2": ("l2", 1e-4),
+    "spectral_norm": (None, None),
+}
+
+_DEFAULT_SETTINGS: dict[str, Any] = {
+    "dataset": "ring",
+    "loss": "non_saturating",
+    "regularizer": "none",
+    "weight": None,
+    "d_lr": 1e-3,
+    "g_lr": 1e-3,
+    "d_steps": 1,
+}
+_REAL_POINTS = 10_000
+_COVERAGE_SAMPLES = 2_500  # as in the sweep (chapter 5)
+_HEAT_MAP_SIDE = 80
+_ARROWS = 150
+
+
+def playground(**settings: Any) -> Playground:
+    """A 2-D GAN to play with in a notebook: returns a ``Playground``, which displays its controls.
+
+    Keywords are ``Playground``'s (e.g. ``dataset="grid"``, ``regularizer="r1"``).
+    """
+    return Playground(**settings)
+
+
+class Playground:
+    """A small 2-D GAN with controls, plots and plain methods for each control.
+
+    Settings (each also a control): ``dataset`` (a key of ``PLAYGROUND_DATASETS``), ``loss`` (a
+    name from ``gan_lib.losses.NAMES``), ``regularizer`` (a key of ``REGULARIZERS``) and its
+    ``weight`` (None: the regulariser's default), ``d_lr`` and ``g_lr`` (Adam, betas 0.5 and
+    0.9), and ``d_steps`` (discriminator steps per generator step).  ``configure`` changes
+    them while the game runs: the networks and optimiser states are kept, except that a new
+    dataset, or switching spectral normalisation on or off, starts a new game.
+
+    Args:
+        batch_size, width, depth, latent_dim: the batch and the MLPs of both players.
+        seed: ``reset`` reseeds everything with it, so a reset game replays exactly.
+        refresh_every: ``train`` redraws (and measures coverage) after every this many rounds.
+        **settings: initial values of the settings above.
+    """
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 256,
+        width: int = 64,
+        depth: int = 3,
+        latent_dim: int = 8,
+        seed: int = 0,
+        refresh_every: int = 250,
+        **settings: Any,
+    ) -> None:
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.width = positive_int(width, "width")
+        self.depth = positive_int(depth, "depth")
+        self.latent_dim = positive_int(latent_dim, "latent_dim")
+        seed = check_seed(seed, upper=2**32)
+        if seed is None:
+            raise ValueError("seed must be an integer >= 0, got None")
+        self.seed = seed
+        self.refresh_every = positive_int(refresh_every, "refresh_every")
+        self.settings = self._checked({**_DEFAULT_SETTINGS, **settings}, settings)
+        self._controls: Any = None
+        self._syncing = False
+        self.reset()
+
+    # --- settings ---
+
+    def _checked(self, new: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(changes) - set(_DEFAULT_SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown playground settings {sorted(unknown)}; known: {sorted(_DEFAULT_SETTINGS)}")
+        new["dataset"] = choice(new["dataset"], "dataset", tuple(PLAYGROUND_DATASETS))
+        new["loss"] = choice(new["loss"], "loss", losses.NAMES)
+        new["regularizer"] = choice(new["regularizer"], "regularizer", tuple(REGULARIZERS))
+        keyword, default = REGULARIZERS[new["regularizer"]]
+        if keyword is None:
+            new["weight"] = None
+        elif new["weight"] is None or ("regularizer" in changes and "weight" not in changes):
+            new["weight"] = default  # a newly chosen regulariser starts at its usual weight
+        else:
+            new["weight"] = positive_float(new["weight"], "weight")
+        if new["regularizer"] == "label_smoothing" and new["loss"] not in ("minimax", "non_saturating"):
+            raise ValueError(
+                f"label_smoothing needs a cross-entropy loss (minimax, non_saturating), got {new['loss']!r}"
+            )
+        new["d_lr"] = positive_float(new["d_lr"], "d_lr")
+        new["g_lr"] = positive_float(new["g_lr"], "g_lr")
+        new["d_steps"] = positive_int(new["d_steps"], "d_steps")
+        return new
+
+    def configure(self, **changes: Any) -> None:
+        """Change settings; the game goes on with them (see the class docstring for what resets)."""
+        old = self.settings
+        new = self._checked({**old, **changes}, changes)
+        spectral = [s["regularizer"] == "spectral_norm" for s in (old, new)]
+        self.settings = new
+        if new["dataset"] != old["dataset"] or spectral[0] != spectral[1]:
+            self.reset()
+            return
+        self.gan.d_optimizer.learning_rate = new["d_lr"]
+        self.gan.g_optimizer.learning_rate = new["g_lr"]
+        self._compile()
+        self._refresh()
+
+    def _compile(self) -> None:
+        """(Re)compile with the current loss and regulariser, keeping the optimisers and their state."""
+        keyword, _ = REGULARIZERS[self.settings["regularizer"]]
+        weight = self.settings["weight"]
+        tricks = {} if keyword is None else {"d_l2": weight, "g_l2": weight} if keyword == "l2" else {keyword: weight}
+        self.gan.compile(self.gan.d_optimizer, self.gan.g_optimizer, loss=self.settings["loss"], **tricks)
+        self._runner = self._make_runner()  # the loss and tricks are traced into the graph
+
+    # --- the game, without widgets ---
+
+    def reset(self) -> None:
+        """New networks, optimisers and data batches from ``seed``; the counters and curves restart."""
+        keras.utils.set_random_seed(self.seed)
+        self.centers, self.std = PLAYGROUND_DATASETS[self.settings["dataset"]]
+        self.real = data.mixture(_REAL_POINTS, self.centers, self.std, seed=self.seed)
+        generator = models.mlp_generator(self.latent_dim, 2, width=self.width, depth=self.depth)
+        discriminator = models.mlp_discriminator(
+            2, width=self.width, depth=self.depth, spectral_norm=self.settings["regularizer"] == "spectral_norm"
+        )
+        self.gan = GAN(generator, discriminator, latent_dim=self.latent_dim, seed=self.seed)
+        self.gan.d_optimizer = keras.optimizers.Adam(self.settings["d_lr"], beta_1=0.5, beta_2=0.9)
+        self.gan.g_optimizer = keras.optimizers.Adam(self.settings["g_lr"], beta_1=0.5, beta_2=0.9)
+        self._batches = tf.random.Generator.from_seed(self.seed)
+        self._compile()
+        self.d_updates = 0
+        self.g_updates = 0
+        self.losses: dict[str, list[float]] = {"updates": [], "d_loss": [], "g_loss": []}
+        self.coverage_history: dict[str, list[float]] = {"updates": [], "modes": [], "high_quality": []}
+        self._record_coverage()
+        self._refresh()
+
+    def _make_runner(self) -> Any:
+        gan, real, batch_size = self.gan, tf.constant(self.real), self.batch_size
+        batches = self._batches
+
+        @tf.function
+        def run(rounds: tf.Tensor, d_per_round: tf.Tensor, g_per_round: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            # Many rounds in one graph call: a Python call per step would be several times slower.
+            d_losses = tf.TensorArray(tf.float32, size=rounds)
+            g_losses = tf.TensorArray(tf.float32, size=rounds)
+            for i in tf.range(rounds):
+                d_loss = tf.constant(np.nan, tf.float32)  # NaN: that player did not move this round
+                g_loss = tf.constant(np.nan, tf.float32)
+                for _ in tf.range(d_per_round):
+                    index = batches.uniform([batch_size], minval=0, maxval=len(self.real), dtype=tf.int32)
+                    d_loss = tf.cast(gan.discriminator_step(tf.gather(real, index))[0], tf.float32)
+                for _ in tf.range(g_per_round):
+                    g_loss = tf.cast(gan.generator_step(batch_size), tf.float32)
+                d_losses = d_losses.write(i, d_loss)
+                g_losses = g_losses.write(i, g_loss)
+            return d_losses.stack(), g_losses.stack()
+
+        return run
+
+    def _run(self, rounds: int, d_per_round: int, g_per_round: int) -> None:
+        d_losses, g_losses = (
+            keras.ops.convert_to_numpy(t) for t in self._runner(tf.constant(rounds), tf.constant(d_per_round),
+                                                                 tf.constant(g_per_round))
+        )
+        per_round = d_per_round + g_per_round
+        start = self.d_updates + self.g_updates
+        self.losses["updates"].extend(start + per_round * np.arange(1, rounds + 1))
+        self.losses["d_loss"].extend(d_losses.tolist())
+        self.losses["g_loss"].extend(g_losses.tolist())
+        self.d_updates += rounds * d_per_round
+        self.g_updates += rounds * g_per_round
+
+    def step_discriminator(self) -> None:
+        """One discriminator update against the current, fixed generator."""
+        self._run(1, 1, 0)
+        self._after_click()
+
+    def step_generator(self) -> None:
+        """One generator update through the current, fixed discriminator."""
+        self._run(1, 0, 1)
+        self._after_click()
+
+    def step_both(self) -> None:
+        """One round of training: ``d_steps`` discriminator updates, then one generator update."""
+        self._run(1, self.settings["d_steps"], 1)
+        self._after_click()
+
+    def train(self, rounds: int) -> None:
+        """``rounds`` rounds of ``step_both``; coverage is measured (and the plots redrawn) every
+        ``refresh_every`` rounds and at the end."""
+        rounds = positive_int(rounds, "rounds")
+        done = 0
+        while done < rounds:
+            chunk = min(self.refresh_every, rounds - done)
+            self._run(chunk, self.settings["d_steps"], 1)
+            done += chunk
+            self._record_coverage()
+            self._refresh(progress=done / rounds)
+
+    def _after_click(self) -> None:
+        self._record_coverage()
+        self._refresh()
+
+    def _record_coverage(self) -> None:
+        scores = self.coverage()
+        self.coverage_history["updates"].append(self.d_updates + self.g_updates)
+        self.coverage_history["modes"].append(scores["modes"])
+        self.coverage_history["high_quality"].append(scores["high_quality"])
+
+    def coverage(self) -> dict[str, float]:
+        """``gan_lib.metrics.mode_coverage`` of 2,500 samples (the same noise every time)."""
+        return metrics.mode_coverage(self.samples(_COVERAGE_SAMPLES), self.centers, self.std)
+
+    def samples(self, n: int = 1000) -> np.ndarray:
+        """``n`` generated points, shape (n, 2), from fixed noise (so frames are comparable)."""
+        return self.gan.sample(n, seed=1)
+
+    @property
+    def limit(self) -> float:
+        """Half the side of the square that the plots show."""
+        return 1.5 * float(np.max(np.abs(self.centers)))
+
+    def discriminator_map(self, side: int = _HEAT_MAP_SIDE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """D on a ``side`` x ``side`` grid over the plotted square: (x, y, values), values[i, j] at
+        (x[i, j], y[i, j]).  A probability for the cross-entropy losses, else the raw critic value."""
+        axis = np.linspace(-self.limit, self.limit, side, dtype=np.float32)
+        grid_x, grid_y = np.meshgrid(axis, axis)
+        points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+        values = self._discriminator_output(points).reshape(side, side)
+        return grid_x, grid_y, values
+
+    def _cross_entropy(self) -> bool:
+        return self.settings["loss"] in ("minimax", "non_saturating")
+
+    def _discriminator_output(self, points: np.ndarray) -> np.ndarray:
+        logits = self.gan.discriminator(points, training=False)
+        values = tf.sigmoid(logits) if self._cross_entropy() else logits
+        return keras.ops.convert_to_numpy(values).ravel()
+
+    def generator_push(self, points: np.ndarray) -> np.ndarray:
+        """Minus the gradient of the generator's loss with respect to each point: the direction
+        a generator step moves a sample that sits at that point (per sample, not averaged)."""
+        points = tf.constant(finite_array(points, "points", np.float32))
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            loss = self.gan.adversarial_loss.generator(self.gan.discriminator(points, training=False))
+        # The loss is a mean over the points: times n gives each point's own gradient.
+        return -keras.ops.convert_to_numpy(tape.gradient(loss, points)) * len(points)
+
+    def label(self) -> str:
+        s = self.settings
+        regularizer = s["regularizer"] if s["weight"] is None else f"{s['regularizer']} {s['weight']:g}"
+        return (f"{s['dataset']}, {s['loss']}, {regularizer}, lr D {s['d_lr']:g} G {s['g_lr']:g}, "
+                f"{s['d_steps']} D step(s) per G step | D updates {self.d_updates}, G updates {self.g_updates}")
+
+    def figure(self, figure: Figure | None = None) -> Any:
+        """Draw the current state (``gan_lib.plotting.playground_panels``); returns the figure."""
+        grid_x, grid_y, values = self.discriminator_map()
+        arrow_points = self.samples(_ARROWS)
+        d_label = "D(x)" if self._cross_entropy() else "critic value"
+        return plotting.playground_panels(
+            grid_x=grid_x, grid_y=grid_y, d_values=values, d_label=d_label, fake=self.samples(),
+            centers=self.centers, arrow_points=arrow_points, arrows=self.generator_push(arrow_points),
+            losses=self.losses, coverage=self.coverage_history, n_modes=len(self.centers), title=self.label(),
+            figure=figure,
+        )
+
+    # --- the widgets ---
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.controls)
+
+    @property
+    def controls(self) -> Any:
+        """The ipywidgets box: settings, buttons, a progress bar, a status line and the plots."""
+        if self._controls is None:
+            self._controls = self._build_controls()
+            self._refresh()
+        return self._controls.box
+
+    @property
+    def widgets(self) -> Any:
+        """The individual widgets, built on first use: ``dataset``, ``loss``, ``regularizer``,
+        ``weight``, ``d_lr``, ``g_lr``, ``d_steps``, ``rounds``, the buttons ``step_d``, ``step_g``,
+        ``step_both``, ``train``, ``reset``, and ``progress``, ``status``, ``image``."""
+        _ = self.controls
+        return self._controls
+
+    def _build_controls(self) -> Any:
+        import ipywidgets as widgets  # imported here so that gan_lib works without ipywidgets
+
+        class Controls:  # a plain namespace for the widgets, so tests can reach each one
+            pass
+
+        c = Controls()
+        wide = {"description_width": "initial"}
+        s = self.settings
+        c.dataset = widgets.Dropdown(options=list(PLAYGROUND_DATASETS), value=s["dataset"], description="dataset")
+        c.loss = widgets.Dropdown(options=list(losses.NAMES), value=s["loss"], description="loss")
+        c.regularizer = widgets.Dropdown(options=list(REGULARIZERS), value=s["regularizer"], description="regulariser",
+                                         style=wide)
+        c.weight = widgets.FloatLogSlider(value=s["weight"] or 0.1, base=10, min=-5, max=1, step=0.25,
+                                          description="weight", disabled=s["weight"] is None, readout_format=".1e")
+        c.d_lr = widgets.FloatLogSlider(value=s["d_lr"], base=10, min=-5, max=-1, step=0.25,
+                                        description="D learning rate", style=wide, readout_format=".1e")
+        c.g_lr = widgets.FloatLogSlider(value=s["g_lr"], base=10, min=-5, max=-1, step=0.25,
+                                        description="G learning rate", style=wide, readout_format=".1e")
+        c.d_steps = widgets.IntSlider(value=s["d_steps"], min=1, max=10, description="D steps per G step", style=wide)
+        c.rounds = widgets.BoundedIntText(value=500, min=1, max=100_000, description="N", layout={"width": "140px"})
+        c.step_d = widgets.Button(description="step D", tooltip="one discriminator update")
+        c.step_g = widgets.Button(description="step G", tooltip="one generator update")
+        c.step_both = widgets.Button(description="step both", tooltip="D steps per G step, then one G step")
+        c.train = widgets.Button(description="train N steps", button_style="primary")
+        c.reset = widgets.Button(description="reset", button_style="warning")
+        c.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, layout={"width": "200px"})
+        c.status = widgets.HTML()
+        c.image = widgets.Image(format="png")
+
+        for name in ("dataset", "loss", "regularizer", "weight", "d_lr", "g_lr", "d_steps"):
+            getattr(c, name).observe(lambda change, name=name: self._on_setting(name, change["new"]), names="value")
+        c.step_d.on_click(lambda _: self.step_discriminator())
+        c.step_g.on_click(lambda _: self.step_generator())
+        c.step_both.on_click(lambda _: self.step_both())
+        c.train.on_click(lambda _: self.train(c.rounds.value))
+        c.reset.on_click(lambda _: self.reset())
+        settings = widgets.VBox([widgets.HBox([c.dataset, c.loss]), widgets.HBox([c.regularizer, c.weight]),
+                                 widgets.HBox([c.d_lr, c.g_lr]), c.d_steps])
+        buttons = widgets.HBox([c.step_d, c.step_g, c.step_both, c.rounds, c.train, c.reset, c.progress])
+        c.box = widgets.VBox([settings, buttons, c.status, c.image])
+        return c
+
+    def _on_setting(self, name: str, value: Any) -> None:
+        if self._syncing or self.settings[name] == value:
+            return
+        try:
+            self.configure(**{name: value})
+        except ValueError as error:
+            self._sync_controls()  # back to the settings in force
+            self._controls.status.value = f"<b>Not applied:</b> {error}"
+
+    def _sync_controls(self) -> None:
+        """Make the controls show the settings in force (after a reset or a refused change)."""
+        self._syncing = True
+        try:
+            c, s = self._controls, self.settings
+            for name in ("dataset", "loss", "regularizer", "d_lr", "g_lr", "d_steps"):
+                getattr(c, name).value = s[name]
+            c.weight.disabled = s["weight"] is None
+            if s["weight"] is not None:
+                c.weight.value = s["weight"]
+        finally:
+            self._syncing = False
+
+    def _refresh(self, progress: float = 1.0) -> None:
+        """Redraw the plots and the status line, if the controls exist."""
+        if self._controls is None:
+            return
+        self._sync_controls()
+        figure = self.figure(Figure(figsize=(9.5, 7)))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=72)
+        self._controls.image.value = buffer.getvalue()
+        self._controls.progress.value = progress
+        scores = self.coverage_history
+        self._controls.status.value = (
+            f"{self.label()} &nbsp;|&nbsp; modes {scores['modes'][-1]} of {len(self.centers)}, "
+            f"high quality {100 * scores['high_quality'][-1]:.1f}%"
         )

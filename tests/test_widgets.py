@@ -99,3 +99,160 @@ def test_bad_arguments_raise_value_error():
         gl.widgets.OneDimensionalGame(lambda: "not a gan", real)
     with pytest.raises(ValueError, match="steps"):
         gl.widgets.OneDimensionalGame(build_gan, real).step_generator(0)
+
+
+# --- the 2-D playground ---
+
+
+def small_playground(**settings):
+    return gl.widgets.Playground(batch_size=64, width=16, depth=2, latent_dim=4, refresh_every=50, **settings)
+
+
+@pytest.fixture
+def playground():
+    return small_playground()
+
+
+def test_playground_buttons_step_the_right_player_and_redraw(playground):
+    c = playground.widgets
+    picture = c.image.value
+    assert picture[:4] == b"\x89PNG" and "D updates 0, G updates 0" in c.status.value
+    g0, d0 = weights(playground.gan.generator), weights(playground.gan.discriminator)
+
+    c.step_d.click()
+    assert (playground.d_updates, playground.g_updates) == (1, 0)
+    assert changed(d0, weights(playground.gan.discriminator)) and not changed(g0, weights(playground.gan.generator))
+    assert c.image.value != picture and "D updates 1, G updates 0" in c.status.value
+
+    d1 = weights(playground.gan.discriminator)
+    c.step_g.click()
+    assert (playground.d_updates, playground.g_updates) == (1, 1)
+    assert changed(g0, weights(playground.gan.generator)) and not changed(d1, weights(playground.gan.discriminator))
+
+    c.d_steps.value = 3
+    c.step_both.click()
+    assert (playground.d_updates, playground.g_updates) == (4, 2)
+    assert int(playground.gan.d_optimizer.iterations) == 4 and int(playground.gan.g_optimizer.iterations) == 2
+    # One loss entry per round; NaN marks the player that did not move in that round.
+    assert playground.losses["updates"] == [1, 2, 6]
+    assert np.isnan(playground.losses["g_loss"][0]) and np.isnan(playground.losses["d_loss"][1])
+    assert np.isfinite(playground.losses["d_loss"][2]) and np.isfinite(playground.losses["g_loss"][2])
+
+    c.rounds.value = 120
+    picture = c.image.value
+    c.train.click()
+    assert (playground.d_updates, playground.g_updates) == (4 + 360, 2 + 120)
+    # Coverage at the start and after each click, then after 50, 100 and 120 rounds.
+    assert playground.coverage_history["updates"] == [0, 1, 2, 6, 6 + 200, 6 + 400, 6 + 480]
+    assert len(playground.losses["updates"]) == 3 + 120
+    assert c.progress.value == 1.0 and c.image.value != picture
+
+
+def test_playground_settings_change_the_running_game(playground):
+    c = playground.widgets
+    c.step_both.click()
+    kept = weights(playground.gan.generator)
+    c.loss.value = "hinge"
+    assert playground.gan.adversarial_loss.name == "hinge" and playground.g_updates == 1
+    assert not changed(kept, weights(playground.gan.generator))  # the networks are kept
+    c.regularizer.value = "r1"
+    assert playground.settings["weight"] == 0.1 and playground.gan.r1 == 0.1  # the regulariser's default
+    assert not c.weight.disabled and c.weight.value == pytest.approx(0.1)
+    c.weight.value = 1.0
+    assert playground.gan.r1 == 1.0
+    c.d_lr.value = 1e-2
+    assert float(keras.ops.convert_to_numpy(playground.gan.d_optimizer.learning_rate)) == pytest.approx(1e-2)
+    iterations = int(playground.gan.d_optimizer.iterations)
+    c.step_both.click()  # the recompiled game trains on, with its optimiser state
+    assert int(playground.gan.d_optimizer.iterations) == iterations + 1 and playground.g_updates == 2
+
+    c.regularizer.value = "spectral_norm"  # a new discriminator: a new game
+    assert playground.g_updates == 0 and c.weight.disabled
+    assert any(isinstance(layer, keras.layers.SpectralNormalization) for layer in playground.gan.discriminator.layers)
+    c.dataset.value = "grid"
+    assert playground.g_updates == 0 and len(playground.centers) == 25
+    assert playground.coverage_history["updates"] == [0] and playground.limit == pytest.approx(6.0)
+
+
+def test_playground_refuses_an_impossible_combination(playground):
+    c = playground.widgets
+    c.loss.value = "wasserstein"
+    c.regularizer.value = "label_smoothing"
+    assert "Not applied" in c.status.value and "cross-entropy" in c.status.value
+    assert c.regularizer.value == "none" and playground.settings["regularizer"] == "none"
+    with pytest.raises(ValueError, match="cross-entropy"):
+        playground.configure(regularizer="label_smoothing")
+    assert playground.settings["regularizer"] == "none"
+
+
+def test_playground_clipping_holds_after_steps():
+    playground = small_playground(loss="wasserstein", regularizer="clip_weights", weight=0.01)
+    playground.train(5)
+    values = np.concatenate([w.ravel() for w in weights(playground.gan.discriminator)])
+    assert np.abs(values).max() <= 0.01 + 1e-7 and np.abs(values).max() > 0.009
+
+
+def test_playground_reset_replays_the_same_game(playground):
+    playground.train(30)
+    first = playground.samples(200)
+    losses = list(playground.losses["d_loss"])
+    playground.reset()
+    assert (playground.d_updates, playground.g_updates) == (0, 0) and playground.losses["d_loss"] == []
+    playground.train(30)
+    np.testing.assert_array_equal(playground.samples(200), first)
+    assert playground.losses["d_loss"] == losses
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "wasserstein", "least_squares"])
+def test_generator_push_is_minus_each_points_loss_gradient(loss):
+    # Against central differences of the generator's loss of each point alone.
+    playground = small_playground(loss=loss)
+    playground.train(20)
+    points = playground.samples(5).astype(np.float64)
+    push = playground.generator_push(points)
+    generator_loss = playground.gan.adversarial_loss.generator
+
+    def point_loss(point):
+        logit = playground.gan.discriminator(point[None].astype(np.float32), training=False)
+        return float(keras.ops.convert_to_numpy(generator_loss(logit)))
+
+    h = 1e-3  # small enough that no LeakyReLU kink falls between the two evaluations, for these points
+    for point, arrow in zip(points, push):
+        numeric = [-(point_loss(point + h * e) - point_loss(point - h * e)) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(arrow, numeric, rtol=1e-2, atol=2e-4)
+
+
+def test_playground_learns_two_modes():
+    # The default settings on the easiest dataset: both modes, nearly every sample within 3 std.
+    playground = gl.widgets.Playground(dataset="two modes", refresh_every=1000)
+    playground.train(1000)
+    scores = playground.coverage()
+    assert scores["modes"] == 2 and scores["high_quality"] > 0.9
+
+
+def test_playground_figure_has_its_panels(playground):
+    playground.train(10)
+    figure = playground.figure()
+    titles = [ax.get_title() for ax in figure.axes]
+    for title in ("samples over the true modes", "where the generator's loss pushes its samples", "losses",
+                  "mode coverage (2,500 samples)"):
+        assert title in titles
+    labels = [ax.get_ylabel() for ax in figure.axes]
+    assert "D(x)" in labels  # the colour bar: probabilities for a cross-entropy loss
+    playground.configure(loss="wasserstein")
+    assert "critic value" in [ax.get_ylabel() for ax in playground.figure().axes]
+    assert isinstance(gl.widgets.playground(dataset="line", refresh_every=10), gl.widgets.Playground)
+
+
+def test_playground_bad_arguments_raise_value_error(playground):
+    with pytest.raises(ValueError, match="unknown playground settings"):
+        gl.widgets.Playground(colour="red")
+    with pytest.raises(ValueError, match="dataset"):
+        gl.widgets.Playground(dataset="spiral")
+    with pytest.raises(ValueError, match="d_lr"):
+        playground.configure(d_lr=-1.0)
+    with pytest.raises(ValueError, match="weight"):
+        playground.configure(regularizer="r1", weight=0.0)
+    with pytest.raises(ValueError, match="rounds"):
+        playground.train(0)
+    assert playground.settings["d_lr"] == 1e-3 and playground.settings["regularizer"] == "none"
