@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gan_lib import metrics, theory
+from gan_lib import dirac, metrics, theory
 
 
 @dataclass
@@ -215,7 +215,7 @@ def check_dirac_eigenvalues(values: object) -> Report:
     if found.size != 2:
         report.wrong(f"a 2x2 Jacobian has two eigenvalues, got {found.size}")
         return report
-    expected = np.sort_complex(np.asarray(theory_eigenvalues(), dtype=np.complex128))
+    expected = np.sort_complex(np.asarray(dirac.eigenvalues("gan"), dtype=np.complex128))
     if np.allclose(found.real, 0, atol=1e-6):
         report.right("real parts 0: no damping, the players neither converge nor diverge")
     else:
@@ -229,13 +229,6 @@ def check_dirac_eigenvalues(values: object) -> Report:
     else:
         report.wrong("a conjugate pair, but not the right size: evaluate the Jacobian at the equilibrium")
     return report
-
-
-def theory_eigenvalues() -> np.ndarray:
-    """The reference eigenvalues (used by ``check_dirac_eigenvalues``), from ``gan_lib.dirac``."""
-    from gan_lib import dirac
-
-    return np.asarray(dirac.eigenvalues("gan"))
 
 
 # --- Chapter 6: the Fréchet distance ------------------------------------------------------------

@@ -104,6 +104,9 @@ def test_no_raw_markup_shows(browser, name):
     # TensorFlow's C++ start-up log goes to stderr; cells that start TensorFlow hide it (remove-stderr).
     logs = [line for line in ("absl::InitializeLog", "oneDNN custom operations", "cuInit") if line in text]
     assert not logs, f"{name}: TensorFlow's start-up log shows on the page: {logs}"
+    # A static page cannot run widgets: their text stand-ins must not show (chapter 5's playground).
+    widgets = [stub for stub in ("VBox(children", "Playground object at", "Loading widget") if stub in text]
+    assert not widgets, f"{name}: a widget's placeholder shows on the page: {widgets}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
