@@ -80,3 +80,14 @@ def test_gpu_check_script_exits_nonzero_with_a_clear_message_without_a_gpu():
     assert result.returncode == 2, result.stdout + result.stderr
     assert "No GPU found" in result.stdout
     assert "TensorFlow" in result.stdout  # the diagnostics come first, to debug a remote machine
+
+
+def test_every_stored_result_starts_with_its_provenance():
+    # The book's numbers come from these files; each must say how it was made.
+    results = Path(__file__).resolve().parents[1] / "book" / "results"
+    files = sorted(p for p in results.iterdir() if p.is_file())
+    assert files
+    for path in files:
+        head = [line for line in path.read_text().splitlines() if line.startswith("# ")]
+        keys = {line[2:].partition(":")[0] for line in head}
+        assert {"command", "commit", "date", "machine"} <= keys, f"{path.name} lacks provenance lines: {keys}"
