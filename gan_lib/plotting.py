@@ -446,11 +446,14 @@ def playground_panels(
     axes[0, 0].legend(loc="lower left", fontsize=7, markerscale=1.5)
 
     ax = axes[0, 1]
-    ax.contour(grid_x, grid_y, d_values, levels=8, cmap="YlGn", linewidths=0.8)
+    finite = np.isfinite(d_values)
+    if finite.any() and np.ptp(d_values[finite]) > 0:  # contour needs a finite, non-constant surface
+        ax.contour(grid_x, grid_y, d_values, levels=8, cmap="YlGn", linewidths=0.8)
     ax.scatter(centers[:, 0], centers[:, 1], s=40, marker="x", color="tab:red")
     ax.scatter(arrow_points[:, 0], arrow_points[:, 1], s=6, color="tab:blue")
     lengths = np.linalg.norm(arrows, axis=1)
-    longest = float(lengths.max()) if lengths.size and np.isfinite(lengths).all() and lengths.max() > 0 else 1.0
+    lengths = lengths[np.isfinite(lengths)]
+    longest = float(lengths.max()) if lengths.size and lengths.max() > 0 else 1.0
     # The longest arrow spans a sixth of the panel: only directions and relative sizes matter.
     scale = longest / ((grid_x.max() - grid_x.min()) / 6)
     ax.quiver(arrow_points[:, 0], arrow_points[:, 1], arrows[:, 0], arrows[:, 1], angles="xy",

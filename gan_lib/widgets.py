@@ -425,15 +425,20 @@ class Playground:
 
     def train(self, rounds: int) -> None:
         """``rounds`` rounds of ``step_both``; coverage is measured (and the plots redrawn) every
-        ``refresh_every`` rounds and at the end."""
+        ``refresh_every`` rounds and at the end.  Stops early if training diverges."""
         rounds = positive_int(rounds, "rounds")
         done = 0
-        while done < rounds:
+        while done < rounds and not self.diverged():
             chunk = min(self.refresh_every, rounds - done)
             self._run(chunk, self.settings["d_steps"], 1)
             done += chunk
             self._record_coverage()
             self._refresh(progress=done / rounds)
+
+    def diverged(self) -> bool:
+        """True when a weight of either network is NaN or infinite (only a reset helps then)."""
+        return not all(np.isfinite(w).all() for model in (self.gan.generator, self.gan.discriminator)
+                       for w in model.get_weights())
 
     def _after_click(self) -> None:
         self._record_coverage()
@@ -446,8 +451,15 @@ class Playground:
         self.coverage_history["high_quality"].append(scores["high_quality"])
 
     def coverage(self) -> dict[str, float]:
-        """``gan_lib.metrics.mode_coverage`` of 2,500 samples (the same noise every time)."""
-        return metrics.mode_coverage(self.samples(_COVERAGE_SAMPLES), self.centers, self.std)
+        """``gan_lib.metrics.mode_coverage`` of 2,500 samples (the same noise every time); a sample
+        that is NaN or infinite (a diverged generator) counts as not high quality."""
+        samples = self.samples(_COVERAGE_SAMPLES)
+        finite = np.isfinite(samples).all(axis=1)
+        if not finite.any():
+            return {"modes": 0, "high_quality": 0.0, "reverse_kl": float("inf")}
+        scores = metrics.mode_coverage(samples[finite], self.centers, self.std)
+        scores["high_quality"] *= float(finite.mean())
+        return scores
 
     def samples(self, n: int = 1000) -> np.ndarray:
         """``n`` generated points, shape (n, 2), from fixed noise (so frames are comparable)."""
@@ -478,7 +490,10 @@ class Playground:
     def generator_push(self, points: np.ndarray) -> np.ndarray:
         """Minus the gradient of the generator's loss with respect to each point: the direction
         a generator step moves a sample that sits at that point (per sample, not averaged)."""
-        points = tf.constant(finite_array(points, "points", np.float32))
+        points = real_array(points, "points", np.float32)
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise ValueError(f"points must have shape (n, 2), got {points.shape}")
+        points = tf.constant(points)
         with tf.GradientTape() as tape:
             tape.watch(points)
             loss = self.gan.adversarial_loss.generator(self.gan.discriminator(points, training=False))
@@ -558,16 +573,23 @@ class Playground:
 
         for name in ("dataset", "loss", "regularizer", "weight", "d_lr", "g_lr", "d_steps"):
             getattr(c, name).observe(lambda change, name=name: self._on_setting(name, change["new"]), names="value")
-        c.step_d.on_click(lambda _: self.step_discriminator())
-        c.step_g.on_click(lambda _: self.step_generator())
-        c.step_both.on_click(lambda _: self.step_both())
-        c.train.on_click(lambda _: self.train(c.rounds.value))
-        c.reset.on_click(lambda _: self.reset())
+        c.step_d.on_click(lambda _: self._reporting(self.step_discriminator))
+        c.step_g.on_click(lambda _: self._reporting(self.step_generator))
+        c.step_both.on_click(lambda _: self._reporting(self.step_both))
+        c.train.on_click(lambda _: self._reporting(self.train, c.rounds.value))
+        c.reset.on_click(lambda _: self._reporting(self.reset))
         settings = widgets.VBox([widgets.HBox([c.dataset, c.loss]), widgets.HBox([c.regularizer, c.weight]),
                                  widgets.HBox([c.d_lr, c.g_lr]), c.d_steps])
         buttons = widgets.HBox([c.step_d, c.step_g, c.step_both, c.rounds, c.train, c.reset, c.progress])
         c.box = widgets.VBox([settings, buttons, c.status, c.image])
         return c
+
+    def _reporting(self, action: Callable[..., None], *args: Any) -> None:
+        """Run a button's action; an error goes to the status line (ipywidgets would hide it in a log)."""
+        try:
+            action(*args)
+        except Exception as error:  # noqa: BLE001 - any failure is shown to the reader, not swallowed
+            self._controls.status.value = f"<b>Error:</b> {type(error).__name__}: {error}"
 
     def _on_setting(self, name: str, value: Any) -> None:
         if self._syncing or self.settings[name] == value:
@@ -602,7 +624,10 @@ class Playground:
         self._controls.image.value = buffer.getvalue()
         self._controls.progress.value = progress
         scores = self.coverage_history
-        self._controls.status.value = (
+        status = (
             f"{self.label()} &nbsp;|&nbsp; modes {scores['modes'][-1]} of {len(self.centers)}, "
             f"high quality {100 * scores['high_quality'][-1]:.1f}%"
         )
+        if self.diverged():
+            status = f"<b>Diverged:</b> a weight is NaN or infinite; press reset. &nbsp;|&nbsp; {status}"
+        self._controls.status.value = status

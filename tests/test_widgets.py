@@ -256,3 +256,29 @@ def test_playground_bad_arguments_raise_value_error(playground):
     with pytest.raises(ValueError, match="rounds"):
         playground.train(0)
     assert playground.settings["d_lr"] == 1e-3 and playground.settings["regularizer"] == "none"
+
+
+def test_playground_reports_divergence_and_stops_training(playground):
+    c = playground.widgets
+    poisoned = playground.gan.generator.get_weights()
+    poisoned[0][:] = np.nan
+    playground.gan.generator.set_weights(poisoned)
+    assert playground.diverged()
+    c.step_both.click()
+    assert "Diverged" in c.status.value and "modes 0 of 8" in c.status.value
+    assert playground.coverage()["high_quality"] == 0.0
+    c.rounds.value = 500
+    c.train.click()
+    assert playground.g_updates == 1  # no round is trained once the weights are not finite
+    assert playground.figure() is not None  # a diverged game still draws
+    c.reset.click()
+    assert not playground.diverged() and "Diverged" not in c.status.value
+
+
+def test_playground_shows_a_failing_action_in_the_status_line(playground, monkeypatch):
+    def broken():
+        raise RuntimeError("the generator step broke")
+
+    monkeypatch.setattr(playground, "step_generator", broken)
+    playground.widgets.step_g.click()
+    assert "Error" in playground.widgets.status.value and "the generator step broke" in playground.widgets.status.value
