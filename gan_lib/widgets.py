@@ -318,6 +318,9 @@ class Playground:
             new["weight"] = default  # a newly chosen regulariser starts at its usual weight
         else:
             new["weight"] = positive_float(new["weight"], "weight")
+            if new["regularizer"] == "label_smoothing" and new["weight"] >= 1:
+                raise ValueError(f"the weight of label_smoothing (1 minus the real target) must be below 1, "
+                                 f"got {new['weight']}")
         if new["regularizer"] == "label_smoothing" and new["loss"] not in ("minimax", "non_saturating"):
             raise ValueError(
                 f"label_smoothing needs a cross-entropy loss (minimax, non_saturating), got {new['loss']!r}"

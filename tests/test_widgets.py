@@ -253,6 +253,8 @@ def test_playground_bad_arguments_raise_value_error(playground):
         playground.configure(d_lr=-1.0)
     with pytest.raises(ValueError, match="weight"):
         playground.configure(regularizer="r1", weight=0.0)
+    with pytest.raises(ValueError, match="below 1"):
+        playground.configure(regularizer="label_smoothing", weight=1.5)
     with pytest.raises(ValueError, match="rounds"):
         playground.train(0)
     assert playground.settings["d_lr"] == 1e-3 and playground.settings["regularizer"] == "none"
