@@ -568,7 +568,8 @@ class Playground:
         c.step_d = widgets.Button(description="step D", tooltip="one discriminator update")
         c.step_g = widgets.Button(description="step G", tooltip="one generator update")
         c.step_both = widgets.Button(description="step both", tooltip="D steps per G step, then one G step")
-        c.train = widgets.Button(description="train N steps", button_style="primary")
+        c.train = widgets.Button(description="train N steps", button_style="primary",
+                                 tooltip=f"N rounds of 'step both'; the plots follow every {self.refresh_every} rounds")
         c.reset = widgets.Button(description="reset", button_style="warning")
         c.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, layout={"width": "200px"})
         c.status = widgets.HTML()
