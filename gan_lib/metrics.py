@@ -47,7 +47,9 @@ def nearest_center(samples: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray
     return index, distance
 
 
-def mode_coverage(samples: np.ndarray, centers: np.ndarray, std: float, *, sigmas: float = 3.0) -> dict[str, float]:
+def mode_coverage(
+    samples: np.ndarray, centers: np.ndarray, std: float, *, sigmas: float = 3.0, allow_non_finite: bool = False
+) -> dict[str, float]:
     """Mode coverage, high-quality fraction and reverse KL of samples from a Gaussian mixture.
 
     Args:
@@ -55,6 +57,8 @@ def mode_coverage(samples: np.ndarray, centers: np.ndarray, std: float, *, sigma
         centers: (modes, dim) centres of the true mixture, whose modes have equal weight.
         std: the standard deviation of each true mode, > 0.
         sigmas: a sample within ``sigmas * std`` of its nearest centre is high quality.
+        allow_non_finite: if True, a sample with a NaN or infinite coordinate (from a diverged
+            generator) counts as not high quality; if False (the default) it is refused.
 
     Returns:
         A dict with ``modes`` (int: centres that are the nearest centre of at least one
@@ -65,9 +69,15 @@ def mode_coverage(samples: np.ndarray, centers: np.ndarray, std: float, *, sigma
     """
     std = positive_float(std, "std")
     sigmas = positive_float(sigmas, "sigmas")
+    finite = True
+    if flag(allow_non_finite, "allow_non_finite"):
+        samples = real_array(samples, "samples")
+        if samples.ndim == 2:  # nearest_center names any other shape
+            finite = np.all(np.isfinite(samples), axis=1, keepdims=True)
+            samples = np.where(finite, samples, 0.0)  # a placeholder point, never counted below
     index, distance = nearest_center(samples, centers)
     n_modes = len(np.asarray(centers))
-    good = distance <= sigmas * std
+    good = (distance <= sigmas * std) & np.ravel(finite)
     counts = np.bincount(index[good], minlength=n_modes).astype(np.float64)
     if counts.sum() == 0:
         reverse_kl = float("inf")

@@ -440,8 +440,7 @@ class Playground:
 
     def diverged(self) -> bool:
         """True when a weight of either network is NaN or infinite (only a reset helps then)."""
-        return not all(np.isfinite(w).all() for model in (self.gan.generator, self.gan.discriminator)
-                       for w in model.get_weights())
+        return not all(np.isfinite(w).all() for w in self.gan.player_weights().values())
 
     def _after_click(self) -> None:
         self._record_coverage()
@@ -456,13 +455,7 @@ class Playground:
     def coverage(self) -> dict[str, float]:
         """``gan_lib.metrics.mode_coverage`` of 2,500 samples (the same noise every time); a sample
         that is NaN or infinite (a diverged generator) counts as not high quality."""
-        samples = self.samples(_COVERAGE_SAMPLES)
-        finite = np.isfinite(samples).all(axis=1)
-        if not finite.any():
-            return {"modes": 0, "high_quality": 0.0, "reverse_kl": float("inf")}
-        scores = metrics.mode_coverage(samples[finite], self.centers, self.std)
-        scores["high_quality"] *= float(finite.mean())
-        return scores
+        return metrics.mode_coverage(self.samples(_COVERAGE_SAMPLES), self.centers, self.std, allow_non_finite=True)
 
     def samples(self, n: int = 1000) -> np.ndarray:
         """``n`` generated points, shape (n, 2), from fixed noise (so frames are comparable)."""
@@ -512,10 +505,11 @@ class Playground:
     def figure(self, figure: Figure | None = None) -> Any:
         """Draw the current state (``gan_lib.plotting.playground_panels``); returns the figure."""
         grid_x, grid_y, values = self.discriminator_map()
-        arrow_points = self.samples(_ARROWS)
+        fake = self.samples()
+        arrow_points = fake[:_ARROWS]
         d_label = "D(x)" if self._cross_entropy() else "critic value"
         return plotting.playground_panels(
-            grid_x=grid_x, grid_y=grid_y, d_values=values, d_label=d_label, fake=self.samples(),
+            grid_x=grid_x, grid_y=grid_y, d_values=values, d_label=d_label, fake=fake,
             centers=self.centers, arrow_points=arrow_points, arrows=self.generator_push(arrow_points),
             losses=self.losses, coverage=self.coverage_history, n_modes=len(self.centers), title=self.label(),
             figure=figure,

@@ -56,6 +56,29 @@ def test_no_high_quality_sample_gives_infinite_reverse_kl():
     assert result["modes"] == 0 and result["high_quality"] == 0.0 and result["reverse_kl"] == math.inf
 
 
+def test_non_finite_samples_are_refused_unless_allowed_and_then_count_as_misses():
+    good = np.repeat(CENTERS[:2], [30, 10], axis=0)  # 40 on two modes, 3:1
+    bad = np.array([[np.nan, 0.0], [np.inf, np.inf], [0.0, -np.inf], [np.nan, np.nan]] * 15)  # 60
+    samples = np.concatenate([good, bad])
+    with pytest.raises(ValueError, match="samples"):
+        metrics.mode_coverage(samples, CENTERS, STD)
+    result = metrics.mode_coverage(samples, CENTERS, STD, allow_non_finite=True)
+    p = np.array([0.75, 0.25])  # the finite ones only: the NaNs are neither high quality nor counted
+    assert result["modes"] == 2 and result["high_quality"] == pytest.approx(0.4)
+    assert result["reverse_kl"] == pytest.approx(float(np.sum(p * np.log(p * 8))))
+    # A placeholder must not put a NaN on a mode: a centre at the origin stays uncovered.
+    with_origin = np.concatenate([CENTERS, [[0.0, 0.0]]])
+    assert metrics.mode_coverage(bad, with_origin, STD, allow_non_finite=True) == {
+        "modes": 0, "high_quality": 0.0, "reverse_kl": math.inf}
+    # Finite samples score the same either way.
+    assert metrics.mode_coverage(good, CENTERS, STD, allow_non_finite=True) == metrics.mode_coverage(good, CENTERS, STD)
+    for shape in [(5,), (2, 2, 2)]:
+        with pytest.raises(ValueError, match="2-D"):
+            metrics.mode_coverage(np.zeros(shape), CENTERS, STD, allow_non_finite=True)
+    with pytest.raises(ValueError, match="allow_non_finite"):
+        metrics.mode_coverage(good, CENTERS, STD, allow_non_finite="yes")
+
+
 def test_real_samples_score_near_the_theoretical_ceiling():
     result = metrics.mode_coverage(data.grid(20_000, seed=0), data.grid_centers(), 0.05)
     ceiling = 1 - math.exp(-4.5)  # mass of a 2-D Gaussian within 3 std
