@@ -12,12 +12,13 @@ import pathlib
 import numpy as np
 
 
-def positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an int, or raise ValueError unless it is an integer > 0."""
+def positive_int(value: object, name: str, *, allow_zero: bool = False) -> int:
+    """Return ``value`` as an int, or raise ValueError unless it is an integer > 0 (>= 0 with ``allow_zero``)."""
+    kind = "a non-negative" if allow_zero else "a positive"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be {kind} integer, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {kind} integer, got {value!r}")
     return int(value)
 
 

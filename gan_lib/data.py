@@ -103,7 +103,7 @@ def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
     return images[chosen], labels[chosen]
 
 
-def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
+def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None, start: int = 0):
     """A shuffled, batched, endlessly repeating ``tf.data.Dataset`` over the rows of ``array``.
 
     Each pass over the data is a fresh permutation, and every batch is full, so a training
@@ -111,6 +111,10 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     alone (stateless shuffling; TensorFlow's global seed plays no part), so a resumed run can
     replay the stream exactly with ``dataset.skip(steps_done)``. ``seed=None`` draws a seed
     from numpy's global generator, which ``keras.utils.set_random_seed`` also seeds.
+
+    Every ``fit`` call starts a dataset from its first batch again, so training in several
+    ``fit`` calls must continue the stream itself: ``start=k`` gives the stream from batch
+    ``k`` on, the same batches as ``.skip(k)`` without computing the ones skipped.
     """
     import tensorflow as tf  # imported here so the numpy-only helpers stay light
 
@@ -118,6 +122,7 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     if array.ndim < 1 or array.shape[0] == 0:
         raise ValueError(f"array must have at least one row, got shape {array.shape}")
     batch_size = positive_int(batch_size, "batch_size")
+    start = positive_int(start, "start", allow_zero=True)
     seed = check_seed(seed, upper=2**31)  # the stateless shuffle's seed is a pair of int32
     if batch_size > array.shape[0]:
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of rows ({array.shape[0]})")
@@ -132,7 +137,12 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None):
     # One element per pass (a whole permutation), cut into batches that run on into the next
     # pass. rebatch slices whole tensors; batching single indices cost ~6x more CPU per batch,
     # time taken from training on a 2-core machine.
-    indices = tf.data.Dataset.counter(dtype=tf.int32).map(permutation).rebatch(batch_size, drop_remainder=True)
+    # Batch ``start`` begins ``offset`` rows into pass ``first_pass``.
+    first_pass, offset = divmod(start * batch_size, count)
+    passes = tf.data.Dataset.counter(start=first_pass, dtype=tf.int32).map(permutation)
+    if offset:
+        passes = passes.take(1).map(lambda rows_of_pass: rows_of_pass[offset:]).concatenate(passes.skip(1))
+    indices = passes.rebatch(batch_size, drop_remainder=True)
     batches = indices.map(lambda index: tf.gather(rows, index)).prefetch(2)
     # No autotuning: nothing here has a setting to tune, and its background thread sleeps with a
     # doubling period (10 ms, 20 ms, ...) that an iterator waits out when destroyed, so every

@@ -208,15 +208,34 @@ def train(
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
     gan = build(method, points.shape[1], seed=seed, steps=steps)
-    dataset = data.as_dataset(points, settings["batch_size"], seed=seed)
+    _fit_in_chunks(gan, points, settings["batch_size"], seed=seed, until=until, every=every, callback=callback)
+    return gan
+
+
+def _fit_in_chunks(
+    gan: training.GAN,
+    rows: np.ndarray,
+    batch_size: int,
+    *,
+    seed: int,
+    until: int,
+    every: int,
+    callback: Callable[[training.GAN, int], None] | None,
+) -> None:
+    """``until`` training steps, in ``fit`` calls of ``every`` steps, with ``callback`` after each.
+
+    The chunks read one continuous stream of batches: Keras restarts a dataset at every ``fit``
+    call, so each chunk starts the stream where the previous one stopped (``start=done``).
+    How often a run is scored therefore does not change the run.
+    """
     done = 0
     while done < until:
         chunk = min(every, until - done)
+        dataset = data.as_dataset(rows, batch_size, seed=seed, start=done)
         gan.fit(dataset, epochs=1, steps_per_epoch=chunk, verbose=0)
         done += chunk
         if callback is not None:
             callback(gan, done)
-    return gan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,14 +290,7 @@ def train_images(
         loss=settings["loss"],
         **settings["tricks"],
     )
-    dataset = data.as_dataset(images, profile.batch_size, seed=seed)
-    done = 0
-    while done < profile.steps:
-        chunk = min(every, profile.steps - done)
-        gan.fit(dataset, epochs=1, steps_per_epoch=chunk, verbose=0)
-        done += chunk
-        if callback is not None:
-            callback(gan, done)
+    _fit_in_chunks(gan, images, profile.batch_size, seed=seed, until=profile.steps, every=every, callback=callback)
     return gan
 
 
@@ -340,7 +352,9 @@ def run_like_the_sweep(
 
     Thread counts change the order of floating-point sums, and GAN training amplifies such
     differences, so only a run in the sweep's configuration can reproduce a stored row; on the
-    same kind of machine it does, bit for bit.  Chapter 5 checks the stored table this way.
+    same kind of machine it normally does, bit for bit (rarely a long run drifts after some
+    thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
+    stored table this way.
     """
     recipe(method)
     benchmark(dataset)  # checks the name before a process is started

@@ -66,6 +66,8 @@ def test_ring_options_change_the_mixture():
         (lambda: data.digits("validation"), "split"),
         (lambda: data.as_dataset(np.zeros((4, 2)), 8), "batch_size"),
         (lambda: data.as_dataset(np.zeros((0, 2)), 1), "array"),
+        (lambda: data.as_dataset(np.zeros((4, 2)), 2, start=-1), "start"),
+        (lambda: data.as_dataset(np.zeros((4, 2)), 2, start=1.0), "start"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
@@ -183,6 +185,29 @@ def test_as_dataset_order_depends_on_its_seed_alone():
     np.testing.assert_array_equal(np.stack(skipped), np.stack(first[7:]))
     other = [b.numpy() for b in data.as_dataset(array, 4, seed=8).take(12)]
     assert not np.array_equal(np.stack(first), np.stack(other))
+
+
+@pytest.mark.parametrize("batch_size", [4, 3, 20, 7])
+def test_as_dataset_start_equals_skipping_that_many_batches(batch_size):
+    # 20 rows: with batches of 3 or 7 a pass ends inside a batch, so starts fall mid-pass,
+    # on pass boundaries (batch 5 of 4 rows) and in later passes.
+    array = np.arange(40, dtype=np.float32).reshape(20, 2)
+    stream = np.stack([b.numpy() for b in data.as_dataset(array, batch_size, seed=3).take(40)])
+    for start in [0, 1, 2, 5, 6, 7, 13, 20, 33]:
+        resumed = np.stack([b.numpy() for b in data.as_dataset(array, batch_size, seed=3, start=start).take(7)])
+        np.testing.assert_array_equal(resumed, stream[start:start + 7])
+
+
+def test_training_in_several_fit_calls_needs_the_stream_continued():
+    # What a second fit() sees: Keras starts a fresh iterator per call, so the same dataset
+    # replays its first batches, while start= continues where the first call stopped.
+    array = np.arange(40, dtype=np.float32).reshape(20, 2)
+    dataset = data.as_dataset(array, 4, seed=0)
+    first_call = [b.numpy() for b, _ in zip(dataset, range(3))]
+    assert np.array_equal([b.numpy() for b, _ in zip(dataset, range(3))], first_call)
+    continued = [b.numpy() for b in data.as_dataset(array, 4, seed=0, start=3).take(3)]
+    assert not np.array_equal(continued, first_call)
+    np.testing.assert_array_equal(continued, [b.numpy() for b in dataset.skip(3).take(3)])
 
 
 def test_as_dataset_batches_run_on_across_passes():

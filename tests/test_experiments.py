@@ -118,6 +118,22 @@ def test_train_calls_back_after_every_chunk_and_at_the_end():
         experiments.train(points, method="vanilla", seed=0, steps=3, until=4)
 
 
+def test_how_often_a_run_is_scored_does_not_change_the_run():
+    # Keras restarts a dataset at every fit call; the chunks must still read one stream
+    # (600 rows in batches of 512: every chunk after the first starts inside a pass).
+    points = np.random.default_rng(1).standard_normal((600, 2)).astype(np.float32)
+    at_once = experiments.train(points, method="vanilla", seed=0, steps=30)
+    in_chunks = experiments.train(points, method="vanilla", seed=0, steps=30, every=7, callback=lambda gan, step: None)
+    for a, b in zip(at_once.player_weights().values(), in_chunks.player_weights().values()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    replaying = experiments.train(points, method="vanilla", seed=0, steps=7)  # the first chunk alone
+    for _ in range(3):  # ... fed the same first batches again, as a restarted dataset would
+        replaying.fit(data.as_dataset(points, 512, seed=0), epochs=1, steps_per_epoch=7, verbose=0)
+    replaying.fit(data.as_dataset(points, 512, seed=0), epochs=1, steps_per_epoch=2, verbose=0)
+    assert not all(np.allclose(a, b) for a, b in zip(at_once.player_weights().values(),
+                                                     replaying.player_weights().values()))
+
+
 def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
     # The CLI end to end on a tiny configuration: 2 methods x 1 dataset x 1 seed, 200 steps.
     out = tmp_path / "tiny.csv"
