@@ -141,7 +141,9 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None, s
     first_pass, offset = divmod(start * batch_size, count)
     passes = tf.data.Dataset.counter(start=first_pass, dtype=tf.int32).map(permutation)
     if offset:
-        passes = passes.take(1).map(lambda rows_of_pass: rows_of_pass[offset:]).concatenate(passes.skip(1))
+        # gather copies; a slice would be a view, which rebatch makes TensorFlow log errors about.
+        rest_of_pass = passes.take(1).map(lambda indices: tf.gather(indices, tf.range(offset, count)))
+        passes = rest_of_pass.concatenate(passes.skip(1))
     indices = passes.rebatch(batch_size, drop_remainder=True)
     batches = indices.map(lambda index: tf.gather(rows, index)).prefetch(2)
     # No autotuning: nothing here has a setting to tune, and its background thread sleeps with a
