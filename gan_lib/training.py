@@ -510,7 +510,8 @@ class GAN(keras.Model):
 
         ``path`` ends in ``.npz``; the file is replaced atomically, so a run killed while
         saving leaves the previous checkpoint intact. The data stream is not saved: resume
-        it with ``dataset.skip(gan.steps_done())`` (one real batch per step).
+        it with ``gan_lib.data.as_dataset(..., start=gan.steps_done())`` (one real batch per
+        step; the same batches as ``dataset.skip(gan.steps_done())``, without computing them).
         """
         path = file_path(path, "path", suffix=".npz")
         arrays = {name: keras.ops.convert_to_numpy(v) for name, v in self._state_variables().items()}
@@ -630,7 +631,7 @@ class Checkpoint(keras.callbacks.Callback):
     """Saves the GAN's full state (``GAN.save_state``) every ``every`` steps and when training ends.
 
     To resume after an interruption: build and compile the same GAN, ``steps =
-    gan.load_state(path)``, then ``fit(dataset.skip(steps), ...)`` for the remaining steps.
+    gan.load_state(path)``, then ``fit(as_dataset(..., start=steps), ...)`` for the remaining steps.
     On a CPU the resumed run is bit-for-bit the run that was never interrupted.
     """
 
