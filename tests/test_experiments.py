@@ -348,7 +348,7 @@ def test_train_images_follows_the_recipe_and_calls_back():
         images, method="stable", seed=0, profile=tiny_profile(), every=8, callback=lambda g, s: seen.append(s)
     )
     assert seen == [8, 16, 20] and gan.steps_done() == 20
-    assert (gan.r1, gan.ema) == (0.3, 0.995) and gan.ema_generator is not None
+    assert (gan.r1, gan.ema) == (1.0, 0.995) and gan.ema_generator is not None
     samples = gan.sample(5, seed=0)
     assert samples.shape == (5, 8, 8, 1) and np.all(np.abs(samples) <= 1.0)
     vanilla = experiments.train_images(images, method="vanilla", seed=0, profile=tiny_profile(steps=4))
