@@ -16,7 +16,8 @@ one fix.
 - "stable": non-saturating + R1 (gamma 0.1) + generator EMA (0.999), MLP 4x128, z 16,
   Adam 1e-3 (0.5, 0.9), batch 512, 15k steps, and both learning rates decayed linearly to 0
   over the second half of training (``lr_decay`` 0.5).  On the grid, seed 0, the decay takes
-  the high-quality fraction at 15k steps from 91.6% to 97.0% (reverse KL 0.008 -> 0.007).
+  the high-quality fraction at 15k steps from 92.8% to 96.7% (reverse KL 0.0083 -> 0.0043;
+  ``scripts/lr_decay_effect.py``, stored in ``book/results/lr_decay_effect.csv``).
 
 The sweep (``sweep``, or ``python -m gan_lib.experiments --help``) trains method x dataset x
 seed, scores ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps, and writes
