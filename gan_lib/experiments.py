@@ -362,7 +362,7 @@ def run_like_the_sweep(
     benchmark(dataset)  # checks the name before a process is started
     seed = _required_seed(seed)
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1, initializer=_single_threaded) as pool:
+    with context.Pool(1, initializer=single_threaded) as pool:
         return pool.apply(run, (method, dataset, seed), {"steps": steps, "every": every, "until": until})
 
 
@@ -378,7 +378,7 @@ def _run_safely(job: tuple[str, str, int, int | None, int]) -> list[dict[str, An
         return [{"method": method, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
 
 
-def _single_threaded() -> None:
+def single_threaded() -> None:
     """Worker start-up: one thread each inside and between TF ops, set before anything is built."""
     import tensorflow as tf
 
@@ -452,7 +452,7 @@ def sweep(
             results = map(_run_safely, jobs)
             pool = None
         else:
-            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_single_threaded)
+            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=single_threaded)
             results = pool.imap_unordered(_run_safely, jobs)
         try:
             for done, rows in enumerate(results, start=1):

@@ -28,11 +28,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     origin = gl.runtime.provenance(" ".join(["python scripts/lr_decay_effect.py", *sys.argv[1:]]))
-    import tensorflow as tf
-
-    # One thread, as a sweep worker runs: thread counts change the order of floating-point sums.
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    gl.experiments.single_threaded()  # as a sweep worker: thread counts reorder floating-point sums
     recipes = gl.experiments.METHODS
     decay = recipes["stable"]["lr_decay"]
     rows = []
