@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import multiprocessing
 import pathlib
 import signal
@@ -39,7 +40,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from gan_lib import data, metrics, models, runtime, training
+from gan_lib import data, metrics, models, recipes, runtime, training
 from gan_lib._checks import finite_array, finite_matrix, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -107,11 +108,25 @@ METHODS: dict[str, dict[str, Any]] = {
 
 
 def recipe(method: str) -> dict[str, Any]:
-    """A copy of the recipe called ``method`` (one of ``METHODS``)."""
+    """A copy of the first edition's recipe called ``method`` (one of ``METHODS``), as a dict."""
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     found = METHODS[method]
     return {**found, "tricks": dict(found["tricks"])}
+
+
+def as_recipe(method: str | recipes.Recipe, *, steps: int | None = None) -> recipes.Recipe:
+    """``method`` as a ``recipes.Recipe``: a recipe as it is, or a name of ``METHODS`` converted.
+
+    ``steps`` (default: the recipe's) replaces the training length.
+    """
+    if isinstance(method, recipes.Recipe):
+        found = method
+    else:
+        settings = recipe(method)
+        tricks = settings.pop("tricks")
+        found = recipes.Recipe(method, **settings, **tricks)
+    return found if steps is None else dataclasses.replace(found, steps=positive_int(steps, "steps"))
 
 
 def _required_seed(seed: object) -> int:
@@ -121,64 +136,34 @@ def _required_seed(seed: object) -> int:
     return check_seed(seed)
 
 
-class _DecayAtEnd(keras.optimizers.schedules.LearningRateSchedule):
-    """Constant ``rate`` for the first ``start`` steps, then linearly down to 0 at ``end``."""
-
-    def __init__(self, rate: float, start: int, end: int) -> None:
-        self.rate, self.start, self.end = float(rate), int(start), int(end)
-
-    def __call__(self, step: Any) -> Any:
-        step = keras.ops.cast(step, "float32")
-        remaining = (self.end - step) / max(self.end - self.start, 1)
-        return self.rate * keras.ops.clip(remaining, 0.0, 1.0)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"rate": self.rate, "start": self.start, "end": self.end}
+_DecayAtEnd = recipes.DecayAtEnd
 
 
 def _optimizer(settings: dict[str, Any], learning_rate: float, updates: int) -> keras.optimizers.Optimizer:
-    """The recipe's optimiser; ``updates`` is how many updates it will make (for the decay)."""
-    if settings["lr_decay"]:
-        learning_rate = _DecayAtEnd(learning_rate, round(updates * (1 - settings["lr_decay"])), updates)
-    if settings["optimizer"] == "adam":
-        return keras.optimizers.Adam(learning_rate, beta_1=settings["beta_1"], beta_2=settings["beta_2"])
-    if settings["optimizer"] == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
-    raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {settings['optimizer']!r}")
+    """The optimiser of a recipe dict; ``updates`` is how many updates it will make (for the decay)."""
+    if settings["optimizer"] not in ("adam", "rmsprop"):
+        raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {settings['optimizer']!r}")
+    plain = recipes.Recipe("images", **{k: v for k, v in settings.items() if k != "tricks"})
+    return recipes.optimizer(plain, learning_rate, updates)
 
 
-def build(method: str, dim: int, *, seed: int, steps: int | None = None) -> training.GAN:
+def build(method: str | recipes.Recipe, dim: int, *, seed: int, steps: int | None = None) -> training.GAN:
     """A fresh, compiled, untrained GAN for points of size ``dim``, set up as ``method`` says.
 
+    ``method`` is a name of ``METHODS`` or a ``recipes.Recipe``; ``recipes.build_gan`` builds it.
     ``seed`` fixes the weights (``keras.utils.set_random_seed``) and the noise stream.
     ``steps`` (default: the recipe's) is the training length that a learning-rate decay
     (recipe key ``lr_decay``) is scheduled over.
     """
-    settings = recipe(method)
+    chosen = as_recipe(method, steps=steps)
     dim = positive_int(dim, "dim")
-    seed = _required_seed(seed)
-    steps = settings["steps"] if steps is None else positive_int(steps, "steps")
-    keras.utils.set_random_seed(seed)
-    pack = settings["tricks"].get("pack", 1)
-    generator = models.mlp_generator(settings["latent_dim"], dim, width=settings["width"], depth=settings["depth"])
-    discriminator = models.mlp_discriminator(
-        pack * dim, width=settings["width"], depth=settings["depth"], spectral_norm=settings["spectral_norm"]
-    )
-    gan = training.GAN(generator, discriminator, latent_dim=settings["latent_dim"], seed=seed)
-    gan.compile(
-        # A schedule counts its optimiser's updates: the discriminator makes d_steps per training step.
-        _optimizer(settings, settings["d_lr"], steps * settings["tricks"].get("d_steps", 1)),
-        _optimizer(settings, settings["g_lr"], steps),
-        loss=settings["loss"],
-        **settings["tricks"],
-    )
-    return gan
+    return recipes.build_gan(chosen, dim, seed=_required_seed(seed))
 
 
 def train(
     points: np.ndarray,
     *,
-    method: str,
+    method: str | recipes.Recipe,
     seed: int,
     steps: int | None = None,
     every: int | None = None,
@@ -195,21 +180,21 @@ def train(
     which reproduces the start of a longer run.
     """
     points = finite_matrix(points, "points").astype(np.float32)
-    settings = recipe(method)
+    chosen = as_recipe(method, steps=steps)
     seed = _required_seed(seed)
-    if len(points) < settings["batch_size"]:
+    if len(points) < chosen.batch_size:
         raise ValueError(
-            f"points must have at least {settings['batch_size']} rows (the batch size of {method!r}), got {len(points)}"
+            f"points must have at least {chosen.batch_size} rows (the batch size of {chosen.name!r}), got {len(points)}"
         )
-    steps = settings["steps"] if steps is None else positive_int(steps, "steps")
+    steps = chosen.steps
     every = steps if every is None else positive_int(every, "every")
     until = steps if until is None else positive_int(until, "until")
     if until > steps:
         raise ValueError(f"until ({until}) must not exceed steps ({steps})")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
-    gan = build(method, points.shape[1], seed=seed, steps=steps)
-    _fit_in_chunks(gan, points, settings["batch_size"], seed=seed, until=until, every=every, callback=callback)
+    gan = recipes.build_gan(chosen, points.shape[1], seed=seed)
+    _fit_in_chunks(gan, points, chosen.batch_size, seed=seed, until=until, every=every, callback=callback)
     return gan
 
 
@@ -305,6 +290,33 @@ EVAL_SAMPLES = 2_500  # generator samples scored per evaluation (the PacGAN prot
 EVAL_SEED = 12_345  # the noise of every evaluation, so that steps are comparable
 COLUMNS = ("method", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds", "error")
 RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results" / "stability.csv"
+ABLATION_RESULTS = RESULTS.with_name("ablation.csv")
+# The leave-one-out rows and the baselines come first: the choice of the recommended recipe rests on them.
+FIRST_ROWS = (
+    "base+r1+ema",
+    "base",
+    "base+r1",
+    "base+ema",
+    "base+r1+ema-decay",
+    "base+r1+ema-beta2",
+    "base+r1+ema-lr",
+    "vanilla",
+)
+
+
+def ablation_jobs() -> list[tuple[recipes.Recipe, str, int]]:
+    """Every run of chapter 5's controlled experiment, in the order the sweep makes them.
+
+    Every row of ``recipes.ABLATION`` on both benchmarks with seeds 0-4, and the
+    ``recipes.KEY_ROWS`` with seeds 5-9 too.  Order: ``FIRST_ROWS`` with seeds 0-4, then the
+    key rows' seeds 5-9, then the other rows with seeds 0-4; seeds outermost within each part,
+    so that a sweep stopped part-way has whole seeds of the rows it reached.
+    """
+    first = [recipes.get(name) for name in FIRST_ROWS]
+    key = [recipes.get(name) for name in recipes.KEY_ROWS]
+    rest = [chosen for name, chosen in recipes.ABLATION.items() if name not in FIRST_ROWS]
+    parts = ((first, range(5)), (key, range(5, 10)), (rest, range(5)))
+    return [(r, d, s) for rows, seeds in parts for s in seeds for r in rows for d in DATASETS]
 
 
 def benchmark(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[np.ndarray, np.ndarray, float]:
@@ -317,7 +329,7 @@ def benchmark(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[np.nd
 
 
 def run(
-    method: str,
+    method: str | recipes.Recipe,
     dataset: str,
     seed: int,
     *,
@@ -332,7 +344,7 @@ def run(
     time since the run started, evaluations included.  ``until`` stops after that many of
     the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
-    recipe(method)
+    name = as_recipe(method).name
     seed = _required_seed(seed)
     points, centers, std = benchmark(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
@@ -341,14 +353,20 @@ def run(
     def score(gan: training.GAN, step: int) -> None:
         found = metrics.mode_coverage(gan.sample(EVAL_SAMPLES, seed=EVAL_SEED), centers, std)
         seconds = round(time.perf_counter() - start, 2)
-        rows.append({"method": method, "dataset": dataset, "seed": seed, "step": step, **found, "seconds": seconds})
+        rows.append({"method": name, "dataset": dataset, "seed": seed, "step": step, **found, "seconds": seconds})
 
     train(points, method=method, seed=seed, steps=steps, every=every, callback=score, until=until)
     return rows
 
 
 def run_like_the_sweep(
-    method: str, dataset: str, seed: int, *, steps: int | None = None, every: int = 1_000, until: int | None = None
+    method: str | recipes.Recipe,
+    dataset: str,
+    seed: int,
+    *,
+    steps: int | None = None,
+    every: int = 1_000,
+    until: int | None = None,
 ) -> list[dict[str, Any]]:
     """``run`` in a fresh process with one TF thread, exactly as a sweep worker runs it.
 
@@ -358,7 +376,7 @@ def run_like_the_sweep(
     thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
     stored table this way.
     """
-    recipe(method)
+    as_recipe(method)
     benchmark(dataset)  # checks the name before a process is started
     seed = _required_seed(seed)
     context = multiprocessing.get_context("spawn")
@@ -366,16 +384,16 @@ def run_like_the_sweep(
         return pool.apply(run, (method, dataset, seed), {"steps": steps, "every": every, "until": until})
 
 
-def _run_safely(job: tuple[str, str, int, int | None, int]) -> list[dict[str, Any]]:
+def _run_safely(job: tuple[recipes.Recipe, str, int, int]) -> list[dict[str, Any]]:
     """``run`` for the sweep: a failure becomes one row with the error, not a dead sweep."""
-    method, dataset, seed, steps, every = job
+    method, dataset, seed, every = job
     start = time.perf_counter()
     try:
-        return run(method, dataset, seed, steps=steps, every=every)
+        return run(method, dataset, seed, every=every)
     except Exception as error:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
         seconds = round(time.perf_counter() - start, 2)
         message = f"{type(error).__name__}: {error}".replace("\n", " ")
-        return [{"method": method, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
+        return [{"method": method.name, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
 
 
 def single_threaded() -> None:
@@ -387,7 +405,7 @@ def single_threaded() -> None:
 
 
 def sweep(
-    methods: Sequence[str],
+    methods: Sequence[str | recipes.Recipe],
     datasets: Sequence[str],
     seeds: Sequence[int],
     *,
@@ -401,28 +419,61 @@ def sweep(
 ) -> pathlib.Path:
     """Run every (method, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
 
-    The file starts with provenance lines ('# key: value', taken before the first run); the
+    ``methods`` are names of ``METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
+    every recipe's length.  Seeds are the outer loop, so a sweep stopped part-way has covered
+    every method with its first seeds.  See ``sweep_jobs`` for the file, ``workers`` and
+    ``resume``.
+    """
+    if not methods or not datasets or not seeds:
+        raise ValueError("methods, datasets and seeds must each name at least one")
+    chosen = [as_recipe(method, steps=steps) for method in methods]
+    jobs = [(r, d, s) for s in seeds for r in chosen for d in datasets]
+    settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
+    return sweep_jobs(
+        jobs, out=out, every=every, workers=workers, command=command, log=log, resume=resume, settings=settings
+    )
+
+
+def sweep_jobs(
+    jobs: Sequence[tuple[recipes.Recipe, str, int]],
+    *,
+    out: str | pathlib.Path = RESULTS,
+    every: int = 1_000,
+    workers: int = 1,
+    command: str = "",
+    log: Callable[[str], None] = print,
+    resume: bool = False,
+    settings: str | None = None,
+) -> pathlib.Path:
+    """Run each (recipe, dataset, seed) of ``jobs`` in order; write the rows to the CSV ``out``.
+
+    The file starts with provenance lines ('# key: value', taken before the first run),
+    including one '# recipe NAME: ...' line with every setting of each recipe; the
     '# wall time' line says 'unfinished' until the sweep ends, so a killed sweep still
     leaves a readable CSV of the runs done.  ``workers`` > 1 runs that many processes
     (start method 'spawn', one TF thread each); 1 runs everything in this process.
 
-    With ``resume``, the runs already in ``out`` (made with the same ``steps`` and ``every``)
-    are kept and skipped, failed ones are retried, and the provenance gains a 'resumed' line
-    and this invocation's wall time; so a long sweep can be finished in several time-limited
-    invocations of the same command.
+    With ``resume``, the runs already in ``out`` (made with the same ``settings`` and the same
+    recipe settings) are kept and skipped, failed ones are retried, and the provenance gains a
+    'resumed' line and this invocation's wall time; so a long sweep can be finished in several
+    time-limited invocations of the same command.
     """
-    for method in methods:
-        recipe(method)
-    for name in datasets:
-        if name not in DATASETS:
-            raise ValueError(f"datasets must be among {', '.join(DATASETS)}; got {name!r}")
-    if not methods or not datasets or not seeds:
-        raise ValueError("methods, datasets and seeds must each name at least one")
-    steps = None if steps is None else positive_int(steps, "steps")
+    if not jobs:
+        raise ValueError("jobs must name at least one (recipe, dataset, seed)")
+    for job in jobs:
+        if not (isinstance(job, tuple) and len(job) == 3 and isinstance(job[0], recipes.Recipe)):
+            raise ValueError(f"each job must be a (Recipe, dataset, seed) tuple, got {job!r}")
+        if job[1] not in DATASETS:
+            raise ValueError(f"datasets must be among {', '.join(DATASETS)}; got {job[1]!r}")
+        _required_seed(job[2])
+    named: dict[str, recipes.Recipe] = {}
+    for job in jobs:
+        if named.setdefault(job[0].name, job[0]) != job[0]:
+            raise ValueError(f"two different recipes are called {job[0].name!r}")
     every = positive_int(every, "every")
     workers = positive_int(workers, "workers")
     out = pathlib.Path(out)
-    settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
+    settings = f"every={every}" if settings is None else settings
     origin = runtime.provenance(command, repo=pathlib.Path(__file__).resolve().parent)
     origin["workers"] = f"{workers} (one TF thread each)" if workers > 1 else "1 (this process, default TF threads)"
     origin["settings"] = settings
@@ -432,14 +483,19 @@ def sweep(
         earlier, old_rows = load_results(out)
         if earlier.get("settings") != settings:
             raise ValueError(f"resume: {out} was made with {earlier.get('settings')!r}, not {settings!r}")
+        for name, chosen in named.items():
+            recorded = earlier.get(f"recipe {name}")
+            if recorded is not None and recorded != chosen.settings():
+                raise ValueError(f"resume: {out} ran {name!r} with {recorded}, not {chosen.settings()}")
         kept = [row for row in old_rows if not row["error"]]
         resumed = sum(key.startswith("resumed") for key in earlier)
         earlier[f"resumed {resumed + 1}"] = f"{origin['date']}, commit {origin['commit']}, {command}"
         earlier["wall time"] = f"{earlier['wall time']}; resumed: unfinished"
         origin = earlier
+    for name, chosen in named.items():
+        origin.setdefault(f"recipe {name}", chosen.settings())
     finished = {(row["method"], row["dataset"], row["seed"]) for row in kept}
-    # Seeds outermost: a sweep stopped part-way has covered every method with its first seeds.
-    jobs = [(m, d, s, steps, every) for s in seeds for m in methods for d in datasets if (m, d, s) not in finished]
+    todo = [(r, d, s, every) for r, d, s in jobs if (r.name, d, s) not in finished]
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with out.open("w", newline="") as handle:
@@ -448,17 +504,20 @@ def sweep(
         writer.writeheader()
         writer.writerows({key: ("" if value is None else value) for key, value in row.items()} for row in kept)
         handle.flush()
-        if workers == 1:
-            results = map(_run_safely, jobs)
-            pool = None
+        pool = None
+        if not todo:
+            results: Any = iter(())
+        elif workers == 1:
+            results = map(_run_safely, todo)
         else:
-            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=single_threaded)
-            results = pool.imap_unordered(_run_safely, jobs)
+            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(todo)), initializer=single_threaded)
+            # Jobs are handed out in the order given; rows are written as runs finish.
+            results = pool.imap_unordered(_run_safely, todo)
         try:
             for done, rows in enumerate(results, start=1):
                 writer.writerows(rows)
                 handle.flush()
-                log(_progress(done, len(jobs), rows[-1], time.perf_counter() - start))
+                log(_progress(done, len(todo), rows[-1], time.perf_counter() - start))
         finally:
             if pool is not None:
                 pool.terminate()
@@ -468,7 +527,7 @@ def sweep(
         if line.startswith("# wall time:"):
             # Only the last 'unfinished' is this invocation's; earlier ones record killed invocations.
             head, _, tail = line.rpartition("unfinished")
-            lines[index] = f"{head}{wall:.0f} s for {len(jobs)} runs{tail}"
+            lines[index] = f"{head}{wall:.0f} s for {len(todo)} runs{tail}"
             break
     out.write_text("".join(lines))
     return out
@@ -586,6 +645,12 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     parser.add_argument(
         "--resume", action="store_true", help="keep the runs already in --out and do only the missing ones"
     )
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help=f"run chapter 5's controlled experiment (ablation_jobs) into {ABLATION_RESULTS.name} instead; "
+        "--methods, --datasets, --seeds and --steps do not apply",
+    )
     args = parser.parse_args(argv)
     # A sweep killed by a time limit (SIGTERM) still ends its worker processes (the finally in sweep).
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -594,6 +659,17 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
     from gan_lib import experiments
 
     try:
+        if args.ablation:
+            out = args.out if args.out != str(RESULTS) else str(ABLATION_RESULTS)
+            return experiments.sweep_jobs(
+                experiments.ablation_jobs(),
+                out=out,
+                every=args.every,
+                workers=args.workers,
+                command=command.strip(),
+                resume=args.resume,
+                settings=f"ablation, every={args.every}",
+            )
         return experiments.sweep(
             args.methods,
             args.datasets,

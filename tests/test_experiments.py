@@ -158,12 +158,12 @@ def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
 
 
 def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    def fake_run(method, dataset, seed, *, steps, every):
-        if method == "l1":
+    def fake_run(method, dataset, seed, *, every):
+        if method.name == "l1":
             raise RuntimeError("diverged\nbadly")
         return [
             {
-                "method": method,
+                "method": method.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 5,
@@ -187,9 +187,9 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
     monkeypatch.setattr(
         experiments,
         "run",
-        lambda method, dataset, seed, *, steps, every: [
+        lambda method, dataset, seed, *, every: [
             {
-                "method": method,
+                "method": method.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 1,
@@ -305,13 +305,13 @@ def test_stable_recipe_works_unchanged_on_a_mixture_it_was_not_tuned_on():
 def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_path, monkeypatch):
     calls = []
 
-    def fake_run(method, dataset, seed, *, steps, every):
-        calls.append(method)
-        if method == "l1" and calls.count("l1") == 1:
+    def fake_run(method, dataset, seed, *, every):
+        calls.append(method.name)
+        if method.name == "l1" and calls.count("l1") == 1:
             raise RuntimeError("first try fails")
         return [
             {
-                "method": method,
+                "method": method.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 7,

@@ -1,0 +1,285 @@
+"""Training recipes as values, and the one function that turns a recipe into a GAN.
+
+A ``Recipe`` is a frozen dataclass: the adversarial loss, the stabilising tricks (the keywords
+of ``GAN.compile``), the optimiser and its schedule, the MLP architecture, the batch size and
+the number of generator steps.  Variants are made with ``dataclasses.replace`` (or
+``Recipe.with_``, which also renames), never by editing a table in place, and
+``build_gan(recipe, data_dim, seed=...)`` is the only place where a recipe becomes a model.
+
+``ABLATION`` holds the controlled experiment of chapter 5.  Every row trains for the same
+``STEPS`` generator steps on the same networks and batch; the rows differ as their names say:
+
+- "vanilla": the untuned starting point, Adam 2e-4 (0.5, 0.999) at a constant rate (the DCGAN
+  optimiser, Radford et al. 2016).
+- "base": the tuned baseline, vanilla with the optimiser and schedule of the recommended
+  recipe: Adam 1e-3 (0.5, 0.9), both rates decayed linearly to 0 over the second half.
+- "base+<fix>": the base plus one fix at its published settings (``Recipe.source`` cites them).
+  The WGANs prescribe their own optimisers, so they also run as "<fix>_paper", with the
+  paper's optimiser at a constant rate.
+- "base+r1+ema" and its leave-one-out rows "base+r1+ema-<part>": the recommended recipe of the
+  first edition, with one component removed at a time (without R1 it is "base+ema", without
+  EMA "base+r1", both of which are also "base + one fix" rows).
+- "vanilla+<proposal>" and "base+<proposal>": the source document's three proposals
+  (changed learning rates, L1/L2 weight decay, Adam with its default betas) on each baseline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+
+from gan_lib import models, training
+from gan_lib._checks import positive_int
+from gan_lib._checks import seed as check_seed
+
+# The keywords of GAN.compile that a recipe sets (0, or 1 for the counts, means off).
+TRICKS = (
+    "r1",
+    "r2",
+    "gradient_penalty",
+    "clip_weights",
+    "d_l1",
+    "d_l2",
+    "g_l1",
+    "g_l2",
+    "label_smoothing",
+    "instance_noise",
+    "instance_noise_steps",
+    "d_steps",
+    "ema",
+    "pack",
+)
+STEPS = 15_000  # generator steps of every row of the ablation
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Everything that decides how a 2-D GAN is trained, apart from the data and the seed.
+
+    ``lr_decay`` is the fraction of the steps, at the end, over which both learning rates fall
+    linearly to 0 (0: constant rates).  A discriminator's schedule counts its own updates, so
+    with ``d_steps`` k it is stretched over k times as many updates.  ``beta_1``/``beta_2``
+    are Adam's; ``rho`` is RMSprop's.  ``source`` says where the settings come from.
+    """
+
+    name: str
+    loss: str = "non_saturating"
+    optimizer: str = "adam"  # "adam" or "rmsprop"
+    d_lr: float = 2e-4
+    g_lr: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    rho: float = 0.9
+    lr_decay: float = 0.0
+    width: int = 128
+    depth: int = 4
+    latent_dim: int = 16
+    spectral_norm: bool = False
+    batch_size: int = 512
+    steps: int = STEPS
+    r1: float = 0.0
+    r2: float = 0.0
+    gradient_penalty: float = 0.0
+    clip_weights: float = 0.0
+    d_l1: float = 0.0
+    d_l2: float = 0.0
+    g_l1: float = 0.0
+    g_l2: float = 0.0
+    label_smoothing: float = 0.0
+    instance_noise: float = 0.0
+    instance_noise_steps: int | None = None
+    d_steps: int = 1
+    ema: float = 0.0
+    pack: int = 1
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"a recipe needs a non-empty name, got {self.name!r}")
+        if self.optimizer not in ("adam", "rmsprop"):
+            raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {self.optimizer!r}")
+        if not 0.0 <= self.lr_decay <= 1.0:
+            raise ValueError(f"lr_decay must be in [0, 1], got {self.lr_decay!r}")
+        positive_int(self.steps, "steps")
+        positive_int(self.batch_size, "batch_size")
+
+    def with_(self, name: str, **changes: Any) -> Recipe:
+        """A copy named ``name`` with ``changes`` (``dataclasses.replace`` that also renames)."""
+        return dataclasses.replace(self, name=name, **changes)
+
+    def tricks(self) -> dict[str, Any]:
+        """The keywords of ``GAN.compile`` that this recipe switches on."""
+        off = {field.name: field.default for field in dataclasses.fields(Recipe)}
+        return {name: getattr(self, name) for name in TRICKS if getattr(self, name) != off[name]}
+
+    def settings(self) -> str:
+        """Every setting but the name and source, as 'key=value' pairs (for provenance lines)."""
+        skip = {"name", "source"}
+        return ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name not in skip)
+
+
+class DecayAtEnd(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant ``rate`` for the first ``start`` updates, then linearly down to 0 at ``end``."""
+
+    def __init__(self, rate: float, start: int, end: int) -> None:
+        self.rate, self.start, self.end = float(rate), int(start), int(end)
+
+    def __call__(self, step: Any) -> Any:
+        step = keras.ops.cast(step, "float32")
+        remaining = (self.end - step) / max(self.end - self.start, 1)
+        return self.rate * keras.ops.clip(remaining, 0.0, 1.0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate, "start": self.start, "end": self.end}
+
+
+def optimizer(recipe: Recipe, learning_rate: float, updates: int) -> keras.optimizers.Optimizer:
+    """The recipe's optimiser at ``learning_rate``; ``updates`` is how many it will make (for the decay)."""
+    rate: Any = learning_rate
+    if recipe.lr_decay:
+        rate = DecayAtEnd(learning_rate, round(updates * (1 - recipe.lr_decay)), updates)
+    if recipe.optimizer == "adam":
+        return keras.optimizers.Adam(rate, beta_1=recipe.beta_1, beta_2=recipe.beta_2)
+    return keras.optimizers.RMSprop(rate, rho=recipe.rho)
+
+
+def build_gan(recipe: Recipe, data_dim: int, *, seed: int) -> training.GAN:
+    """A fresh, compiled, untrained GAN for points of size ``data_dim``, set up as ``recipe`` says.
+
+    ``seed`` fixes the weights (``keras.utils.set_random_seed``) and the noise stream.  The
+    learning-rate decay is scheduled over ``recipe.steps``.
+    """
+    if not isinstance(recipe, Recipe):
+        raise ValueError(f"recipe must be a gan_lib.recipes.Recipe, got {type(recipe).__name__}")
+    data_dim = positive_int(data_dim, "data_dim")
+    if seed is None:
+        raise ValueError("seed must be a non-negative integer, got None")
+    seed = check_seed(seed)
+    keras.utils.set_random_seed(seed)
+    generator = models.mlp_generator(recipe.latent_dim, data_dim, width=recipe.width, depth=recipe.depth)
+    discriminator = models.mlp_discriminator(
+        recipe.pack * data_dim, width=recipe.width, depth=recipe.depth, spectral_norm=recipe.spectral_norm
+    )
+    gan = training.GAN(generator, discriminator, latent_dim=recipe.latent_dim, seed=seed)
+    gan.compile(
+        optimizer(recipe, recipe.d_lr, recipe.steps * recipe.d_steps),
+        optimizer(recipe, recipe.g_lr, recipe.steps),
+        loss=recipe.loss,
+        **recipe.tricks(),
+    )
+    return gan
+
+
+# ---------------------------------------------------------------------------------------------
+# The controlled experiment.
+
+VANILLA = Recipe(
+    "vanilla",
+    source="Adam 2e-4, beta_1 0.5: the DCGAN optimiser (Radford et al. 2016); beta_2 Adam's default",
+)
+BASE = VANILLA.with_(
+    "base",
+    d_lr=1e-3,
+    g_lr=1e-3,
+    beta_2=0.9,
+    lr_decay=0.5,
+    source="vanilla with the optimiser and schedule of the first edition's 'stable' recipe",
+)
+
+# One fix at a time, at its published settings.
+_FIXES = {
+    "r1": dict(r1=0.1, source="R1 (Mescheder et al. 2018); gamma 0.1 as in the recommended recipe"),
+    "r2": dict(r2=0.1, source="R2: R1's penalty on generated points (Mescheder et al. 2018); gamma 0.1"),
+    "ema": dict(ema=0.999, source="generator EMA 0.999 (Yazici et al. 2019; Karras et al. 2018)"),
+    "wgan_gp": dict(
+        loss="wasserstein",
+        gradient_penalty=10.0,
+        d_steps=5,
+        source="WGAN-GP (Gulrajani et al. 2017): lambda 10, 5 critic steps, as the paper uses in all "
+        "experiments (its public toy script sets lambda 0.1)",
+    ),
+    "wgan_clip": dict(
+        loss="wasserstein",
+        clip_weights=0.01,
+        d_steps=5,
+        source="WGAN (Arjovsky et al. 2017): clip 0.01, 5 critic steps",
+    ),
+    "label_smoothing": dict(
+        label_smoothing=0.1, source="one-sided label smoothing, real target 0.9 (Salimans et al. 2016)"
+    ),
+    "instance_noise": dict(
+        instance_noise=0.5,
+        instance_noise_steps=STEPS,
+        source="instance noise annealed linearly to 0 (Sonderby et al. 2017; Arjovsky & Bottou 2017); "
+        "sigma0 0.5, our choice",
+    ),
+    "spectral_norm": dict(spectral_norm=True, source="spectral normalisation of D (Miyato et al. 2018)"),
+    "ttur": dict(d_lr=4e-4, g_lr=1e-4, source="TTUR rates 4e-4 (D) / 1e-4 (G) as in SAGAN (Zhang et al. 2019)"),
+    "d_steps": dict(d_steps=2, source="2 D steps per G step, as in BigGAN (Brock et al. 2019)"),
+    "pack": dict(pack=4, source="PacGAN4: D sees 4 samples at once (Lin et al. 2018)"),
+}
+# The source document's proposals, as it states them.
+_PROPOSALS = {
+    "tuned_lr": dict(d_lr=1e-4, g_lr=1e-4, source="the source's proposal: both learning rates 1e-4"),
+    "l1": dict(d_l1=1e-5, g_l1=1e-5, source="the source's proposal: L1 weight decay, 1e-5 on both players"),
+    "l2": dict(d_l2=1e-4, g_l2=1e-4, source="the source's proposal: L2 weight decay, 1e-4 on both players"),
+    "adam_default_betas": dict(
+        beta_1=0.9, beta_2=0.999, source="the source's proposal 'use Adam', with Adam's default betas"
+    ),
+}
+
+STABLE_FIRST_EDITION = BASE.with_(
+    "base+r1+ema", r1=0.1, ema=0.999, source="the first edition's 'stable': base + R1 0.1 + EMA 0.999"
+)
+
+
+def _ablation() -> dict[str, Recipe]:
+    rows = [VANILLA, BASE]
+    rows += [BASE.with_(f"base+{fix}", **changes) for fix, changes in _FIXES.items()]
+    gp_source = _FIXES["wgan_gp"]["source"] + "; its toy script's Adam 1e-4 (0.5, 0.9)"
+    clip_source = _FIXES["wgan_clip"]["source"] + "; its RMSprop 5e-5 (PyTorch's default rho 0.99)"
+    rows += [
+        BASE.with_(
+            "wgan_gp_paper",
+            **{**_FIXES["wgan_gp"], "source": gp_source},
+            d_lr=1e-4,
+            g_lr=1e-4,
+            beta_1=0.5,
+            beta_2=0.9,
+            lr_decay=0.0,
+        ),
+        BASE.with_(
+            "wgan_clip_paper",
+            **{**_FIXES["wgan_clip"], "source": clip_source},
+            optimizer="rmsprop",
+            d_lr=5e-5,
+            g_lr=5e-5,
+            rho=0.99,
+            lr_decay=0.0,
+        ),
+    ]
+    stable = STABLE_FIRST_EDITION
+    rows += [
+        stable,
+        stable.with_("base+r1+ema-decay", lr_decay=0.0, source="base+r1+ema at constant learning rates"),
+        stable.with_("base+r1+ema-beta2", beta_2=0.999, source="base+r1+ema with Adam's beta_2 0.999"),
+        stable.with_("base+r1+ema-lr", d_lr=2e-4, g_lr=2e-4, source="base+r1+ema with learning rates 2e-4"),
+    ]
+    for baseline in (VANILLA, BASE):
+        for proposal, changes in _PROPOSALS.items():
+            rows.append(baseline.with_(f"{baseline.name}+{proposal}", **changes))
+    return {row.name: row for row in rows}
+
+
+ABLATION: dict[str, Recipe] = _ablation()
+# The rows with 10 seeds (comparable with PacGAN's 10-run means); every other row has 5.
+KEY_ROWS = ("vanilla", "base", "base+r1+ema")
+
+
+def get(name: str) -> Recipe:
+    """The ablation recipe called ``name`` (one of ``ABLATION``)."""
+    if not isinstance(name, str) or name not in ABLATION:
+        raise ValueError(f"recipe must be one of {', '.join(ABLATION)}; got {name!r}")
+    return ABLATION[name]
