@@ -1,0 +1,148 @@
+"""Reading stored runs: per-seed scores, a stated significance test, verdicts and tables.
+
+The test behind every verdict of chapter 5: the two-sided exact Wilcoxon rank-sum
+(Mann-Whitney) test on the seeds' final scores of two rows, with mid-ranks for ties, its
+p-value computed by enumerating every split of the pooled seeds (no normal approximation).
+Each table column (one score on one dataset) is one family of comparisons, and Holm's
+step-down procedure (Holm 1979) keeps the chance of any false "better"/"worse" in that family
+at most ``ALPHA``.
+
+With few seeds a rank test cannot reach small p-values: the smallest two-sided p for 5 seeds
+against 5 is 2/252 = 0.0079, and for 5 against 10 it is 2/3003 = 0.00067 (``smallest_p``).
+A column of m comparisons can only show a difference if that is below ALPHA/m, which is
+why the rows compared against have 10 seeds.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+ALPHA = 0.05
+# Which way is better for each score of metrics.mode_coverage.
+HIGHER_IS_BETTER = {"modes": True, "high_quality": True, "reverse_kl": False}
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``values``, ties sharing their mean rank (inf ranks above every number)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and sorted_values[end + 1] == sorted_values[start]:
+            end += 1
+        ranks[order[start : end + 1]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def _scores(values: Sequence[float], name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or len(array) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not contain NaN (inf is allowed and ranks highest), got {values!r}")
+    return array
+
+
+def rank_sum_test(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided exact p-value of the Wilcoxon rank-sum test that ``a`` and ``b`` come from one distribution.
+
+    The statistic is the sum of ``a``'s mid-ranks in the pooled sample; the p-value is the
+    share of all C(len(a)+len(b), len(a)) ways to pick len(a) of the pooled values whose
+    rank sum lies at least as far from its mean as the observed one.  All values equal gives 1.
+    """
+    first, second = _scores(a, "a"), _scores(b, "b")
+    pooled = np.concatenate([first, second])
+    if math.comb(len(pooled), len(first)) > 2_000_000:
+        raise ValueError(f"exact test too large for {len(first)} + {len(second)} values; use fewer seeds")
+    ranks = _ranks(pooled)
+    expected = len(first) * (len(pooled) + 1) / 2
+    observed = abs(ranks[: len(first)].sum() - expected)
+    extreme = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), len(first)):
+        total += 1
+        # A small tolerance: mid-ranks are halves, sums are exact in floating point anyway.
+        extreme += abs(ranks[list(chosen)].sum() - expected) >= observed - 1e-9
+    return extreme / total
+
+
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p-value ``rank_sum_test`` can return for n_a and n_b distinct values."""
+    return 2 / math.comb(n_a + n_b, n_a)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the input's order (reject where adjusted <= alpha)."""
+    p = [float(value) for value in p_values]
+    if any(not 0.0 <= value <= 1.0 for value in p):
+        raise ValueError(f"p-values must lie in [0, 1], got {p_values!r}")
+    order = sorted(range(len(p)), key=lambda index: p[index])
+    adjusted = [0.0] * len(p)
+    running = 0.0
+    for position, index in enumerate(order):
+        running = max(running, min(1.0, (len(p) - position) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def compare(
+    summary: dict[tuple[str, str], dict[str, Any]],
+    pairs: Sequence[tuple[str, str]],
+    dataset: str,
+    score: str,
+    *,
+    alpha: float = ALPHA,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Verdicts for one family: each (row, reference) of ``pairs`` on ``dataset`` and ``score``.
+
+    ``summary`` is what ``experiments.summarize`` returns.  Per pair: the two means, the raw
+    and Holm-adjusted p-values, and a ``verdict``: "better" or "worse" (the row against its
+    reference, in the direction of ``HIGHER_IS_BETTER``, when the adjusted p is at most
+    ``alpha``), else "no difference shown".
+    """
+    if score not in HIGHER_IS_BETTER:
+        raise ValueError(f"score must be one of {', '.join(HIGHER_IS_BETTER)}; got {score!r}")
+    if not pairs:
+        raise ValueError("pairs must name at least one (row, reference)")
+    found = []
+    for row, reference in pairs:
+        for name in (row, reference):
+            if (name, dataset) not in summary:
+                raise ValueError(f"no runs of {name!r} on {dataset!r} in the summary")
+        a = summary[(row, dataset)][score]["values"]
+        b = summary[(reference, dataset)][score]["values"]
+        found.append((a, b, rank_sum_test(a, b)))
+    adjusted = holm([p for _, _, p in found])
+    verdicts = {}
+    for (row, reference), (a, b, p), p_holm in zip(pairs, found, adjusted):
+        # Medians decide the direction: a mean is undefined where a run scores inf.
+        ahead = np.median(a) > np.median(b) if HIGHER_IS_BETTER[score] else np.median(a) < np.median(b)
+        verdict = "no difference shown"
+        if p_holm <= alpha:
+            verdict = "better" if ahead else "worse"
+        verdicts[(row, reference)] = {
+            "p": p,
+            "p_holm": p_holm,
+            "verdict": verdict,
+            "row": a,
+            "reference": b,
+        }
+    return verdicts
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str = "") -> str:
+    """A plain HTML table (every cell escaped), which renders the same in Jupyter, Colab and the book."""
+    if not header or any(len(row) != len(header) for row in rows):
+        raise ValueError("every row must have one cell per header column")
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table class="table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

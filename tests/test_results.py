@@ -1,0 +1,122 @@
+"""The stated test behind chapter 5's verdicts: exact rank-sum p-values, Holm, verdicts, tables."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gan_lib import experiments, results
+
+
+def test_separated_samples_get_the_smallest_possible_p_value():
+    assert results.rank_sum_test([1, 2, 3], [4, 5, 6]) == pytest.approx(2 / 20)
+    assert results.rank_sum_test([10, 11, 12, 13, 14], [1, 2, 3, 4, 5]) == pytest.approx(2 / 252)
+    assert results.smallest_p(5, 5) == pytest.approx(0.0079, abs=1e-4)
+    assert results.smallest_p(5, 10) == pytest.approx(2 / 3003)
+
+
+def test_without_ties_the_p_value_equals_scipys_exact_mann_whitney():
+    rng = np.random.default_rng(0)
+    for n_a, n_b in ((5, 5), (5, 10), (4, 7)):
+        for _ in range(5):
+            a, b = rng.normal(size=n_a), rng.normal(0.8, size=n_b)
+            expected = stats.mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue
+            assert results.rank_sum_test(a, b) == pytest.approx(expected)
+
+
+def test_with_ties_the_p_value_equals_a_full_permutation_test_of_the_mean_rank():
+    a, b = [8, 8, 7, 8, 6], [8, 5, 5, 6, 7, 4, 8, 5, 6, 3]
+    pooled = stats.rankdata(a + b)
+
+    def statistic(x, y):
+        return abs(np.sum(x) - len(x) * (len(pooled) + 1) / 2)
+
+    expected = stats.permutation_test(
+        (pooled[:5], pooled[5:]), statistic, permutation_type="independent", alternative="greater", n_resamples=np.inf
+    ).pvalue
+    assert results.rank_sum_test(a, b) == pytest.approx(expected)
+
+
+def test_identical_values_and_infinities():
+    assert results.rank_sum_test([8, 8, 8], [8, 8, 8, 8]) == 1.0
+    # inf (a run with no high-quality sample has an infinite reverse KL) ranks above every number.
+    assert results.rank_sum_test([math.inf] * 5, [0.1, 0.2, 0.3, 0.4, 0.5]) == pytest.approx(2 / 252)
+
+
+def test_holm_on_a_worked_example():
+    # Sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 -> max(0.06, 0.04) = 0.06.
+    assert results.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert results.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # step-down: never below an earlier one
+    assert results.holm([]) == []
+
+
+def summary_of(values: dict[str, list[float]], score: str = "modes") -> dict:
+    rows = []
+    for method, scores in values.items():
+        for seed, value in enumerate(scores):
+            rows.append(
+                {
+                    "method": method,
+                    "dataset": "grid",
+                    "seed": seed,
+                    "step": 10,
+                    "modes": value if score == "modes" else 1,
+                    "high_quality": 0.5,
+                    "reverse_kl": value if score == "reverse_kl" else 0.1,
+                    "seconds": 1.0,
+                    "error": None,
+                }
+            )
+    return experiments.summarize(rows)
+
+
+def test_compare_gives_verdicts_after_the_correction():
+    summary = summary_of(
+        {
+            "base": [20, 21, 19, 22, 20, 21, 19, 20, 22, 21],
+            "good": [25, 25, 25, 25, 25],
+            "bad": [3, 4, 2, 5, 1],
+            "same": [20, 21, 22, 19, 21],
+        }
+    )
+    pairs = [("good", "base"), ("bad", "base"), ("same", "base")]
+    found = results.compare(summary, pairs, "grid", "modes")
+    assert found[("good", "base")]["verdict"] == "better"
+    assert found[("bad", "base")]["verdict"] == "worse"
+    assert found[("same", "base")]["verdict"] == "no difference shown"
+    assert found[("good", "base")]["p"] == pytest.approx(2 / 3003)
+    assert found[("good", "base")]["p_holm"] == pytest.approx(3 * 2 / 3003)  # smallest of 3: times 3
+    # For reverse KL lower is better: the same numbers read the other way round.
+    kl = summary_of({"base": [0.5] * 5 + [0.6] * 5, "low": [0.01, 0.02, 0.03, 0.04, 0.05]}, score="reverse_kl")
+    assert results.compare(kl, [("low", "base")], "grid", "reverse_kl")[("low", "base")]["verdict"] == "better"
+
+
+def test_five_seeds_against_five_cannot_pass_a_correction_over_seven_comparisons():
+    values = {"base": [1, 2, 3, 4, 5]} | {f"fix{k}": [10 + k, 11, 12, 13, 14] for k in range(7)}
+    found = results.compare(summary_of(values), [(f"fix{k}", "base") for k in range(7)], "grid", "modes")
+    assert all(entry["p"] == pytest.approx(2 / 252) for entry in found.values())
+    assert all(entry["verdict"] == "no difference shown" for entry in found.values())  # 7 * 0.0079 > 0.05
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: results.rank_sum_test([], [1]), "non-empty"),
+        (lambda: results.rank_sum_test([1, float("nan")], [1]), "NaN"),
+        (lambda: results.holm([1.5]), r"\[0, 1\]"),
+        (lambda: results.compare(summary_of({"a": [1]}), [("a", "b")], "grid", "modes"), "no runs of 'b'"),
+        (lambda: results.compare(summary_of({"a": [1]}), [("a", "a")], "grid", "fid"), "score"),
+        (lambda: results.compare(summary_of({"a": [1]}), [], "grid", "modes"), "pairs"),
+        (lambda: results.html_table(["a", "b"], [[1]]), "one cell per header"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_html_table_escapes_its_cells():
+    table = results.html_table(["method", "modes"], [["base+r1<script>", 8]], caption="Ring & grid")
+    assert table.count("<tr>") == 2 and "<th>method</th>" in table and "<td>8</td>" in table
+    assert "&lt;script&gt;" in table and "<script>" not in table and "<caption>Ring &amp; grid</caption>" in table
