@@ -146,3 +146,95 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption:
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+# The bar a recommended recipe must meet (chapter 5), per dataset: every seed's modes at least
+# ``modes_min``, the mean modes at least ``modes_mean``, the mean high-quality fraction at least
+# ``high_quality`` and the mean reverse KL at most ``reverse_kl``.
+BAR = {
+    "ring": {"modes_min": 8, "modes_mean": 8.0, "high_quality": 0.98, "reverse_kl": 0.03},
+    "grid": {"modes_min": 24, "modes_mean": 24.8, "high_quality": 0.95, "reverse_kl": 0.04},
+}
+
+
+def bar_checks(entry: dict[str, Any], dataset: str) -> dict[str, bool]:
+    """Which parts of ``BAR[dataset]`` one row of ``experiments.summarize`` meets."""
+    if dataset not in BAR:
+        raise ValueError(f"dataset must be one of {', '.join(BAR)}; got {dataset!r}")
+    bar = BAR[dataset]
+    return {
+        "modes_min": entry["modes"]["min"] >= bar["modes_min"],
+        "modes_mean": entry["modes"]["mean"] >= bar["modes_mean"],
+        "high_quality": entry["high_quality"]["mean"] >= bar["high_quality"],
+        "reverse_kl": entry["reverse_kl"]["mean"] <= bar["reverse_kl"],
+    }
+
+
+def _cell(values: Sequence[float], scale: float, digits: int) -> str:
+    """Median over seeds (inf shown as such), with the range when the seeds differ."""
+    array = np.asarray(values, dtype=np.float64) * scale
+    low, mid, high = np.min(array), np.median(array), np.max(array)
+    text = f"{mid:.{digits}f}"
+    return text if low == high else f"{text} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+MARKS = {"better": " ▲", "worse": " ▼", "no difference shown": ""}
+
+
+def ablation_table(
+    summary: dict[tuple[str, str], dict[str, Any]],
+    names: Sequence[str],
+    reference: str,
+    *,
+    datasets: Sequence[str] = ("ring", "grid"),
+    seconds: dict[str, float] | None = None,
+    caption: str = "",
+) -> tuple[str, dict[tuple[str, str, str], dict[str, Any]]]:
+    """An HTML table of ``names`` against ``reference``, and its verdicts.
+
+    Each cell is the median over seeds with the range in brackets; ▲ / ▼ mark a row that is
+    better / worse than ``reference`` by ``compare`` (one Holm family per column, ``names``
+    other than the reference).  ``seconds`` adds a column of each row's median seconds per
+    run.  Verdicts are keyed (row, dataset, score).
+    """
+    others = [name for name in names if name != reference]
+    verdicts: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for dataset in datasets:
+        for score in HIGHER_IS_BETTER:
+            if others:
+                found = compare(summary, [(name, reference) for name in others], dataset, score)
+                for (name, _), entry in found.items():
+                    verdicts[(name, dataset, score)] = entry
+    header = ["recipe", "seeds"]
+    for dataset in datasets:
+        header += [f"{dataset}: modes", f"{dataset}: % HQ", f"{dataset}: reverse KL"]
+    if seconds is not None:
+        header.append("s / run")
+    rows = []
+    for name in names:
+        seeds = min(summary[(name, dataset)]["runs"] for dataset in datasets)
+        cells: list[Any] = [name if name != reference else f"{name} (reference)", seeds]
+        for dataset in datasets:
+            entry = summary[(name, dataset)]
+            for score, scale, digits in (("modes", 1, 0), ("high_quality", 100, 1), ("reverse_kl", 1, 3)):
+                mark = MARKS[verdicts[(name, dataset, score)]["verdict"]] if name != reference else ""
+                cells.append(_cell(entry[score]["values"], scale, digits) + mark)
+        if seconds is not None:
+            cells.append(f"{seconds[name]:.0f}")
+        rows.append(cells)
+    return html_table(header, rows, caption=caption), verdicts
+
+
+def median_seconds(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Per recipe, the median over its finished runs of the wall time to its last evaluation."""
+    last: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for row in rows:
+        if row.get("error"):
+            continue
+        key = (row["method"], row["dataset"], row["seed"])
+        if key not in last or row["step"] > last[key]["step"]:
+            last[key] = row
+    per_recipe: dict[str, list[float]] = {}
+    for (name, _, _), row in last.items():
+        per_recipe.setdefault(name, []).append(row["seconds"])
+    return {name: float(np.median(values)) for name, values in per_recipe.items()}

@@ -186,3 +186,20 @@ def test_a_resumed_sweep_refuses_a_recipe_whose_settings_changed(tmp_path):
     _, rows = experiments.load_results(out)
     assert {(row["dataset"], row["step"]) for row in rows} == {("ring", 1), ("ring", 2), ("grid", 1), ("grid", 2)}
     keras.backend.clear_session()
+
+
+def test_the_stored_ablation_traces_to_these_recipes_and_every_run_is_complete():
+    origin, rows = experiments.load_results(experiments.ABLATION_RESULTS)
+    commits = [origin["commit"]] + [value.split(",")[1] for key, value in origin.items() if key.startswith("resumed")]
+    assert all("uncommitted" not in commit for commit in commits), commits  # made from a clean tree
+    assert origin["settings"] == "ablation, every=1000"
+    runs: dict[tuple[str, str, int], list[int]] = {}
+    for row in rows:
+        assert row["error"] is None, row
+        runs.setdefault((row["method"], row["dataset"], row["seed"]), []).append(row["step"])
+    assert runs, "the stored ablation has no finished run yet"
+    planned = {(r.name, d, s) for r, d, s in experiments.ablation_jobs()}
+    for key, steps in runs.items():
+        assert key in planned, key
+        assert origin[f"recipe {key[0]}"] == recipes.get(key[0]).settings(), key[0]
+        assert sorted(steps) == list(range(1_000, recipes.STEPS + 1, 1_000)), key

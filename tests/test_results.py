@@ -120,3 +120,51 @@ def test_html_table_escapes_its_cells():
     table = results.html_table(["method", "modes"], [["base+r1<script>", 8]], caption="Ring & grid")
     assert table.count("<tr>") == 2 and "<th>method</th>" in table and "<td>8</td>" in table
     assert "&lt;script&gt;" in table and "<script>" not in table and "<caption>Ring &amp; grid</caption>" in table
+
+
+def bar_summary(ring_modes, ring_hq, ring_kl):
+    rows = [
+        {
+            "method": "r",
+            "dataset": "ring",
+            "seed": seed,
+            "step": 1,
+            "modes": m,
+            "high_quality": h,
+            "reverse_kl": k,
+            "seconds": 10.0 + seed,
+            "error": None,
+        }
+        for seed, (m, h, k) in enumerate(zip(ring_modes, ring_hq, ring_kl))
+    ]
+    return experiments.summarize(rows)[("r", "ring")], rows
+
+
+def test_bar_checks_each_part_of_the_bar():
+    entry, _ = bar_summary([8, 8, 8], [0.99, 0.985, 0.98], [0.01, 0.02, 0.03])
+    assert results.bar_checks(entry, "ring") == dict.fromkeys(
+        ("modes_min", "modes_mean", "high_quality", "reverse_kl"), True
+    )
+    entry, _ = bar_summary([8, 7, 8], [0.99, 0.96, 0.98], [0.01, 0.02, 0.09])
+    assert results.bar_checks(entry, "ring") == {
+        "modes_min": False,
+        "modes_mean": False,
+        "high_quality": False,
+        "reverse_kl": False,
+    }
+    with pytest.raises(ValueError, match="dataset"):
+        results.bar_checks(entry, "moons")
+
+
+def test_ablation_table_marks_verdicts_and_times():
+    values = {"base": [20, 21, 19, 22, 20, 21, 19, 20, 22, 21], "good": [25] * 5, "same": [20, 21, 22, 19, 21]}
+    summary = summary_of(values)
+    _, rows = bar_summary([8], [0.9], [0.1])
+    table, verdicts = results.ablation_table(
+        summary, ["base", "good", "same"], "base", datasets=("grid",), seconds={"base": 12.4, "good": 30, "same": 9}
+    )
+    assert verdicts[("good", "grid", "modes")]["verdict"] == "better"
+    assert "<td>25 ▲</td>" in table and "<td>base (reference)</td>" in table
+    assert "<td>base (reference)</td><td>10</td><td>20 [19, 22]</td>" in table  # median 20.5 -> "20"
+    assert "<td>12</td>" in table and table.count("<tr>") == 4
+    assert results.median_seconds(rows) == {"r": 10.0}
