@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from gan_lib import data, losses, metrics, models, plotting
+from gan_lib import data, losses, metrics, plotting, recipes
 from gan_lib._checks import choice, finite_array, number_pair, positive_float, positive_int, real_array
 from gan_lib._checks import seed as check_seed
 from gan_lib.training import GAN
@@ -344,11 +344,35 @@ class Playground:
         self._compile()
         self._refresh()
 
+    def recipe(self) -> recipes.Recipe:
+        """The current settings as a ``recipes.Recipe`` (constant learning rates, Adam betas 0.5 and 0.9)."""
+        s = self.settings
+        keyword, _ = REGULARIZERS[s["regularizer"]]
+        if keyword is None:
+            tricks = {}
+        elif keyword == "l2":
+            tricks = {"d_l2": s["weight"], "g_l2": s["weight"]}
+        else:
+            tricks = {keyword: s["weight"]}
+        return recipes.Recipe(
+            f"playground ({s['dataset']})",
+            loss=s["loss"],
+            d_lr=s["d_lr"],
+            g_lr=s["g_lr"],
+            beta_2=0.9,
+            width=self.width,
+            depth=self.depth,
+            latent_dim=self.latent_dim,
+            spectral_norm=s["regularizer"] == "spectral_norm",
+            batch_size=self.batch_size,
+            d_steps=s["d_steps"],
+            source="the playground's settings",
+            **tricks,
+        )
+
     def _compile(self) -> None:
         """(Re)compile with the current loss and regulariser, keeping the optimisers and their state."""
-        keyword, _ = REGULARIZERS[self.settings["regularizer"]]
-        weight = self.settings["weight"]
-        tricks = {} if keyword is None else {"d_l2": weight, "g_l2": weight} if keyword == "l2" else {keyword: weight}
+        tricks = self.recipe().tricks()  # d_steps among them: only train_step reads it, not the runner
         self.gan.compile(self.gan.d_optimizer, self.gan.g_optimizer, loss=self.settings["loss"], **tricks)
         self._runner = self._make_runner()  # the loss and tricks are traced into the graph
 
@@ -359,13 +383,7 @@ class Playground:
         keras.utils.set_random_seed(self.seed)
         self.centers, self.std = PLAYGROUND_DATASETS[self.settings["dataset"]]
         self.real = data.mixture(_REAL_POINTS, self.centers, self.std, seed=self.seed)
-        generator = models.mlp_generator(self.latent_dim, 2, width=self.width, depth=self.depth)
-        discriminator = models.mlp_discriminator(
-            2, width=self.width, depth=self.depth, spectral_norm=self.settings["regularizer"] == "spectral_norm"
-        )
-        self.gan = GAN(generator, discriminator, latent_dim=self.latent_dim, seed=self.seed)
-        self.gan.d_optimizer = keras.optimizers.Adam(self.settings["d_lr"], beta_1=0.5, beta_2=0.9)
-        self.gan.g_optimizer = keras.optimizers.Adam(self.settings["g_lr"], beta_1=0.5, beta_2=0.9)
+        self.gan = recipes.build_gan(self.recipe(), 2, seed=self.seed)
         self._batches = tf.random.Generator.from_seed(self.seed)
         self._compile()
         self.d_updates = 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gan_lib import experiments, results
+from gan_lib import experiments, recipes, results
 
 
 def test_separated_samples_get_the_smallest_possible_p_value():
@@ -168,3 +168,20 @@ def test_ablation_table_marks_verdicts_and_times():
     assert "<td>base (reference)</td><td>10</td><td>20 [19, 22]</td>" in table  # median 20.5 -> "20"
     assert "<td>12</td>" in table and table.count("<tr>") == 4
     assert results.median_seconds(rows) == {"r": 10.0}
+
+
+def test_the_published_rows_and_the_protocol_table():
+    table = results.published_table()
+    assert table.count("<tr>") == 1 + len(results.PUBLISHED)
+    pacgan2 = next(e for e in results.PUBLISHED if e["method"] == "PacGAN2")
+    assert pacgan2["grid"] == (23.8, 91.3, 0.13)  # reported in PacGAN's Table 1, grid included
+    assert "<td>–</td>" in table  # VEEGAN's table has no reverse KL
+    book = {setting: ours for setting, _, ours in results.PROTOCOLS}
+    base = recipes.get("base")
+    assert book["noise"] == f"{base.latent_dim}-D standard normal"
+    assert book["generator"].startswith(f"{base.depth} x {base.width} ReLU")
+    assert book["discriminator"].startswith(f"{base.depth} x {base.width} leaky ReLU")
+    assert book["batch"] == str(base.batch_size)
+    assert book["length"] == f"{base.steps:,} generator steps"
+    assert book["training points"] == f"{experiments.TRAIN_POINTS:,} per run"
+    assert book["evaluation"].startswith(f"{experiments.EVAL_SAMPLES:,} samples")

@@ -284,3 +284,17 @@ def test_playground_shows_a_failing_action_in_the_status_line(playground, monkey
     monkeypatch.setattr(playground, "step_generator", broken)
     playground.widgets.step_g.click()
     assert "Error" in playground.widgets.status.value and "the generator step broke" in playground.widgets.status.value
+
+
+def test_the_playground_is_built_from_its_recipe():
+    playground = gl.widgets.Playground(regularizer="r1", d_lr=3e-4, d_steps=2, seed=5)
+    recipe = playground.recipe()
+    assert (recipe.r1, recipe.d_lr, recipe.g_lr, recipe.d_steps, recipe.beta_2) == (0.1, 3e-4, 1e-3, 2, 0.9)
+    assert (recipe.width, recipe.depth, recipe.latent_dim, recipe.batch_size) == (64, 3, 8, 256)
+    twin = gl.recipes.build_gan(recipe, 2, seed=5)
+    pairs = ((playground.gan.generator, twin.generator), (playground.gan.discriminator, twin.discriminator))
+    for mine, theirs in pairs:
+        assert all(np.array_equal(a, b) for a, b in zip(mine.get_weights(), theirs.get_weights()))
+    assert playground.gan.r1 == 0.1 and float(playground.gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    playground.configure(regularizer="l2", weight=1e-3)
+    assert playground.recipe().tricks() == {"d_l2": 1e-3, "g_l2": 1e-3, "d_steps": 2}
