@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+import gan_lib as gl
 from gan_lib import experiments, recipes
 
 BASE = recipes.get("base")
@@ -168,6 +169,10 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
     for name in recipes.ABLATION:
         seeds = {s for r, d, s in jobs if r.name == name and d == "grid"}
         assert seeds == set(range(10 if name in recipes.KEY_ROWS else 5)), name
+    held_out = {(r.name, d, s) for r, d, s in jobs if d in experiments.HELD_OUT}
+    expected = {(n, d, s) for n in experiments.HELD_OUT_RECIPES for d in experiments.HELD_OUT for s in range(5)}
+    assert held_out == expected
+    assert all(d in experiments.HELD_OUT for _, d, _ in jobs[-len(expected) :])  # they come last
     first = {r.name for r, _, _ in jobs[: 2 * 5 * len(experiments.FIRST_ROWS)]}
     assert first == set(experiments.FIRST_ROWS)
 
@@ -203,3 +208,20 @@ def test_the_stored_ablation_traces_to_these_recipes_and_every_run_is_complete()
         assert key in planned, key
         assert origin[f"recipe {key[0]}"] == recipes.get(key[0]).settings(), key[0]
         assert sorted(steps) == list(range(1_000, recipes.STEPS + 1, 1_000)), key
+
+
+def test_the_held_out_mixtures_are_what_their_names_say():
+    for name, (modes, nearest, std) in {
+        "ring5_r2": (5, 2 * 2.0 * np.sin(np.pi / 5), 0.02),
+        "ring12": (12, 2 * np.sin(np.pi / 12), 0.01),
+        "grid4_s3": (16, 3.0, 0.1),
+        "grid6": (36, 2.0, 0.05),
+    }.items():
+        points, centers, found_std = experiments.benchmark(name, seed=1, n=4_000)
+        distances = np.linalg.norm(centers[:, None] - centers[None], axis=-1) + np.eye(len(centers)) * 1e9
+        assert len(centers) == modes and found_std == std, name
+        assert np.allclose(distances.min(axis=1), nearest, rtol=1e-5), name
+        scores = gl.metrics.mode_coverage(points, centers, std)  # the data itself scores as a perfect sampler
+        assert scores["modes"] == modes and scores["high_quality"] > 0.98, (name, scores)
+    with pytest.raises(ValueError, match="ring5_r2"):
+        experiments.benchmark("moons")

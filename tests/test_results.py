@@ -154,6 +154,18 @@ def test_bar_checks_each_part_of_the_bar():
     }
     with pytest.raises(ValueError, match="dataset"):
         results.bar_checks(entry, "moons")
+    # A held-out mixture of 8 modes: at least 7 in every seed, a mean of at least 7.936.
+    assert results.held_out_bar(25) == results.BAR["grid"]
+    assert results.held_out_bar(8)["modes_min"] == 7 and results.held_out_bar(8)["modes_mean"] == pytest.approx(7.936)
+    entry, _ = bar_summary([8, 8, 7], [0.96, 0.97, 0.95], [0.01, 0.02, 0.03])
+    assert results.bar_checks(entry, "ring8", modes=8) == {
+        "modes_min": True,
+        "modes_mean": False,  # 7.67 < 7.936
+        "high_quality": True,
+        "reverse_kl": True,
+    }
+    with pytest.raises(ValueError, match="modes"):
+        results.held_out_bar(1)
 
 
 def test_ablation_table_marks_verdicts_and_times():
