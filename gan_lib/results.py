@@ -294,3 +294,26 @@ def published_table() -> str:
         numbers = [value for d in ("ring", "grid") for value in entry[d]]
         rows.append([entry["source"], entry["method"]] + ["–" if v is None else f"{v:g}" for v in numbers])
     return html_table(header, rows)
+
+
+def curves(
+    rows: Sequence[dict[str, Any]], names: Sequence[str], dataset: str, score: str = "modes"
+) -> dict[str, tuple[list[int], list[float]]]:
+    """Per recipe of ``names``: its evaluation steps on ``dataset`` and the median over seeds of ``score``.
+
+    Only steps that every seed of the recipe reached count, so a median never mixes seed sets.
+    """
+    if score not in HIGHER_IS_BETTER:
+        raise ValueError(f"score must be one of {', '.join(HIGHER_IS_BETTER)}; got {score!r}")
+    found: dict[str, tuple[list[int], list[float]]] = {}
+    for name in names:
+        mine = [row for row in rows if (row["method"], row["dataset"]) == (name, dataset) and not row.get("error")]
+        if not mine:
+            raise ValueError(f"no runs of {name!r} on {dataset!r}")
+        seeds = {row["seed"] for row in mine}
+        by_step: dict[int, list[float]] = {}
+        for row in mine:
+            by_step.setdefault(row["step"], []).append(row[score])
+        steps = sorted(step for step, values in by_step.items() if len(values) == len(seeds))
+        found[name] = (steps, [float(np.median(by_step[step])) for step in steps])
+    return found

@@ -197,3 +197,14 @@ def test_the_published_rows_and_the_protocol_table():
     assert book["length"] == f"{base.steps:,} generator steps"
     assert book["training points"] == f"{experiments.TRAIN_POINTS:,} per run"
     assert book["evaluation"].startswith(f"{experiments.EVAL_SAMPLES:,} samples")
+
+
+def test_curves_take_the_median_over_seeds_at_steps_every_seed_reached():
+    def row(method, seed, step, modes):
+        return {"method": method, "dataset": "grid", "seed": seed, "step": step, "modes": modes, "error": None}
+
+    rows = [row("a", 0, 1, 3), row("a", 1, 1, 5), row("a", 2, 1, 10), row("a", 0, 2, 20), row("a", 1, 2, 22)]
+    rows += [row("a", 2, 2, 24), row("a", 0, 3, 25), row("b", 0, 1, 1)]  # step 3: only seed 0
+    assert results.curves(rows, ["a", "b"], "grid") == {"a": ([1, 2], [5.0, 22.0]), "b": ([1], [1.0])}
+    with pytest.raises(ValueError, match="no runs of 'c'"):
+        results.curves(rows, ["c"], "grid")
