@@ -106,6 +106,8 @@ RETRACTED = [
     ("07_future", "learning-rate tuning did not become part of any"),  # BigGAN's unequal rates
     ("08_faq", "only slows the spiral"),  # a smaller step shrinks the outward drift
     ("08_faq", "it made chapter 4's generator hop"),  # the beta_1 = 0.5 control hops too
+    ("01_concepts", "between 25% and 72%"),  # typed in; the chapter now measures seeds 0 to 5
+    ("03_code", 'on_fresh["modes"] <= 8'),  # a check that could not fail; now a matched control
 ]
 
 
