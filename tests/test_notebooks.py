@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 
 import pytest
 
@@ -111,8 +112,74 @@ RETRACTED = [
 ]
 
 
-@pytest.mark.parametrize("stem, phrase", RETRACTED, ids=lambda value: str(value)[:40])
+# Demonstrations kept in one place (issue 15); the other chapters cross-reference them.
+REPEATED = [
+    ("02_math", "early.generator.layers[-1].bias.assign"),  # vanishing gradients: chapter 4
+    ("08_faq", "gradient magnitude at logit -6"),  # vanishing gradients: chapters 2 and 4
+    ("02_math", "naive = tf.math.log(grid_logits)"),  # the log of logits: chapter 3
+    ("03_code", "{solution-start} ch03-log-of-logits"),  # the log of logits: chapter 3's text
+    ("08_faq", "ch08-simultaneous-growth"),  # the same exercise as ch04-step-size
+]
+
+
+@pytest.mark.parametrize("stem, phrase", RETRACTED + REPEATED, ids=lambda value: str(value)[:40])
 def test_retracted_statements_stay_out(stem, phrase):
     cells = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text())["cells"]
     text = " ".join("".join(cell["source"]) + " " + json.dumps(cell["metadata"]) for cell in cells)
     assert " ".join(phrase.lower().split()) not in " ".join(text.lower().split()), phrase
+
+
+# Every exercise opens with its difficulty, the line after its options (issue 15):
+#   :::{exercise}
+#   :label: ch04-step-size
+#
+#   *Difficulty: medium*
+DIFFICULTY = re.compile(r"\*Difficulty: (easy|medium|hard)\*")
+
+
+def exercise_bodies(path):
+    """The first line of content of every {exercise} in a notebook, with its label."""
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        for number, line in enumerate(lines):
+            if not line.startswith(":::{exercise}"):
+                continue
+            options = {}
+            rest = iter(lines[number + 1 :])
+            body = ""
+            for following in rest:
+                if following.startswith(":") and not following.startswith(":::"):
+                    key, _, value = following[1:].partition(":")
+                    options[key] = value.strip()
+                elif following.strip():
+                    body = following.strip()
+                    break
+            yield options.get("label", f"exercise at line {number}"), body
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_states_its_difficulty(path):
+    for label, body in exercise_bodies(path):
+        assert DIFFICULTY.fullmatch(body), f"{path.name} {label}: starts {body!r}, not *Difficulty: ...*"
+
+
+def test_the_difficulty_check_sees_the_books_exercises():
+    found = [label for path in NOTEBOOKS for label, _ in exercise_bodies(path)]
+    assert len(found) >= 20 and len(set(found)) == len(found), found
+
+
+def test_the_difficulty_check_catches_an_unlabelled_exercise(tmp_path):
+    cell = {"cell_type": "markdown", "id": "x", "metadata": {}, "source": []}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "99_example.ipynb"
+    for source, expected in (
+        (":::{exercise}\n:label: a\n\n*Difficulty: hard*\n\nDo it.\n:::", True),
+        (":::{exercise}\n:label: a\n\nDo it.\n:::", False),
+        (":::{exercise}\n:label: a\n\n*Difficulty: trivial*\n:::", False),
+    ):
+        cell["source"] = source.splitlines(keepends=True)
+        path.write_text(json.dumps(notebook))
+        ((label, body),) = exercise_bodies(path)
+        assert label == "a" and bool(DIFFICULTY.fullmatch(body)) is expected, source
