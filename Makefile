@@ -18,9 +18,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## book: build the HTML book into _build/html, executing every chapter
+## book: build the HTML book into _build/html, executing every chapter, and write the Colab
+## edition (the chapters without MyST markup) into _build/colab/book
 book: $(STAMP)
 	$(BIN)/jupyter-book build .
+	$(BIN)/python scripts/colab_edition.py --out _build/colab/book
 
 ## test: lint, unit tests, every chapter under nbval, a strict build (any warning fails), then the
 ## built pages in headless Chromium (screenshots in _build/screenshots)

@@ -508,7 +508,7 @@ def sweep_jobs(
             raise ValueError(f"resume: {out} was made with {earlier.get('settings')!r}, not {settings!r}")
         for name, chosen in named.items():
             recorded = earlier.get(f"recipe {name}")
-            if recorded is not None and recorded != chosen.settings():
+            if recorded is not None and not chosen.matches(recorded):
                 raise ValueError(f"resume: {out} ran {name!r} with {recorded}, not {chosen.settings()}")
         kept = [row for row in old_rows if not row["error"]]
         resumed = sum(key.startswith("resumed") for key in earlier)

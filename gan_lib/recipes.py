@@ -25,6 +25,7 @@ the number of generator steps.  Variants are made with ``dataclasses.replace`` (
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import Any
 
@@ -118,6 +119,25 @@ class Recipe:
         """Every setting but the name and source, as 'key=value' pairs (for provenance lines)."""
         skip = {"name", "source"}
         return ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name not in skip)
+
+    def matches(self, recorded: str) -> bool:
+        """Whether ``recorded``, a ``settings()`` string from a provenance line, describes this recipe.
+
+        A field added to ``Recipe`` after the line was written is absent from it; the line still
+        matches when this recipe keeps that field at its default, since the default must then
+        reproduce what the code did before the field existed.
+        """
+        call = ast.parse(f"settings({recorded})", mode="eval").body
+        if not isinstance(call, ast.Call) or call.args:
+            raise ValueError(f"not a settings() string: {recorded!r}")
+        written = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+        fields = {f.name: f for f in dataclasses.fields(self) if f.name not in {"name", "source"}}
+        if set(written) - set(fields):
+            return False  # a setting this code no longer has
+        return all(
+            getattr(self, name) == (written[name] if name in written else field.default)
+            for name, field in fields.items()
+        )
 
 
 class DecayAtEnd(keras.optimizers.schedules.LearningRateSchedule):

@@ -1,5 +1,6 @@
 """Hygiene of the chapter notebooks: committed clean, listed in the toc, set up for Colab."""
 
+import ast
 import json
 import pathlib
 import re
@@ -61,7 +62,9 @@ def test_setup_cell_and_badge_use_the_repository_and_release_named_in_config(pat
     assert f"gan_lib @ git+{url}@{tag}" in setup, f"{path.name}: setup cell does not install {url}@{tag}"
     github_path = url.removeprefix("https://github.com/")
     badge = "".join(cells[0]["source"])
-    assert f"colab.research.google.com/github/{github_path}/blob/{tag}/book/{path.name})" in badge, path.name
+    # The badge opens the generated Colab edition (scripts/colab_edition.py), published to the
+    # `colab` branch by the book workflow, not the source notebook with its MyST markup.
+    assert f"colab.research.google.com/github/{github_path}/blob/colab/book/{path.name})" in badge, path.name
 
 
 def test_set_repository_script_agrees_and_rewrites_a_fork(tmp_path):
@@ -109,6 +112,10 @@ RETRACTED = [
     ("08_faq", "it made chapter 4's generator hop"),  # the beta_1 = 0.5 control hops too
     ("01_concepts", "between 25% and 72%"),  # typed in; the chapter now measures seeds 0 to 5
     ("03_code", 'on_fresh["modes"] <= 8'),  # a check that could not fail; now a matched control
+    # A diffuse cloud that hops between modes is oscillation, not collapse (issue 15).
+    ("04_instability", "sit in one tight cluster"),
+    ("04_instability", "time and hops between them as the discriminator chases it"),
+    ("04_instability", "assert max(len(c) for c in covered) <= 3"),  # collapse judged by count alone
 ]
 
 
@@ -183,3 +190,117 @@ def test_the_difficulty_check_catches_an_unlabelled_exercise(tmp_path):
         path.write_text(json.dumps(notebook))
         ((label, body),) = exercise_bodies(path)
         assert label == "a" and bool(DIFFICULTY.fullmatch(body)) is expected, source
+
+
+# Plumbing out of the reader's way (issue 16): book code fits the ~88-column code boxes of the
+# HTML, the asserts that nbval runs sit in cells whose input the HTML does not show, and the text
+# states claims plainly instead of announcing "The checks: ...".
+MAX_CODE_LINE = 88
+HIDDEN_INPUT = {"remove-input", "hide-input", "remove-cell"}
+
+
+def code_cells(path):
+    return [cell for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"]
+
+
+def long_code_lines(path):
+    """(cell id, line number, length) of every code line longer than MAX_CODE_LINE."""
+    return [
+        (cell.get("id"), number, len(line))
+        for cell in code_cells(path)
+        for number, line in enumerate("".join(cell["source"]).splitlines(), start=1)
+        if len(line) > MAX_CODE_LINE
+    ]
+
+
+def assert_lines(source):
+    """Line numbers of the assert statements in a code cell, at any depth (IPython magics and
+    shell escapes are blanked out first, keeping the indentation)."""
+    python = "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
+    return [node.lineno for node in ast.walk(ast.parse(python)) if isinstance(node, ast.Assert)]
+
+
+def visible_asserts(path):
+    """(cell id, line numbers) of each code cell whose input the HTML shows and that asserts."""
+    found = []
+    for cell in code_cells(path):
+        if HIDDEN_INPUT & set(cell["metadata"].get("tags", [])):
+            continue
+        lines = assert_lines("".join(cell["source"]))
+        if lines:
+            found.append((cell.get("id"), lines))
+    return found
+
+
+# A sentence that opens with "The check" or "The checks" and reaches a colon before it ends:
+# "The checks: ...", "The check: ...", "The checks the chapter set itself: ...".
+CHECKS_SENTENCE = re.compile(r"(?:^|(?<=[.!?])\s+|(?<=\n)[ \t]*)(The checks?\b(?:(?!\.\s|\n\s*\n).)*?:)")
+
+
+def checks_paragraphs(path):
+    """(cell id, opening words) of every sentence in a markdown cell that announces checks."""
+    return [
+        (cell.get("id"), match.group(1)[:40])
+        for cell in json.loads(path.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
+        for match in CHECKS_SENTENCE.finditer("".join(cell["source"]))
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_code_boxes(path):
+    """Every line of every code cell is at most 88 characters, hidden cells included: Colab
+    shows them all."""
+    assert not long_code_lines(path), f"{path.name}: (cell, line, length) over {MAX_CODE_LINE}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_visible_code_cell_asserts(path):
+    """A code cell with an assert statement (top-level or nested, found with ast) must not show
+    its input in the HTML: it is tagged remove-input, hide-input or remove-cell. The rule is
+    strict: it holds for exercise solutions too, whose checks go into a hidden cell right after
+    the visible solution code, inside the solution block. nbval still runs every hidden cell."""
+    assert not visible_asserts(path), f"{path.name}: visible asserts (cell id, lines)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_text_states_claims_instead_of_announcing_checks(path):
+    """No paragraph (or sentence) of a markdown cell opens with "The checks: ..." or a variant:
+    the hidden check cell checks the claim, and the text states it plainly."""
+    assert not checks_paragraphs(path), f"{path.name}: sentences that announce checks"
+
+
+def test_the_plumbing_checks_catch_what_they_are_for(tmp_path):
+    path = tmp_path / "99_example.ipynb"
+
+    def notebook(*cells):
+        path.write_text(json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+        return path
+
+    def code(source, tags=()):
+        return {"cell_type": "code", "id": "c", "metadata": {"tags": list(tags)}, "source": source}
+
+    def markdown(source):
+        return {"cell_type": "markdown", "id": "m", "metadata": {}, "source": source}
+
+    assert long_code_lines(notebook(code("x = 1\n" + "y = " + "1" * 85)))
+    assert not long_code_lines(notebook(code("y = " + "1" * 84)))
+    nested = "%matplotlib inline\nfor i in range(3):\n    if i:\n        assert i > 0\n"
+    assert visible_asserts(notebook(code(nested))) == [("c", [4])]
+    assert not visible_asserts(notebook(code(nested, ["remove-input"])))
+    assert not visible_asserts(notebook(code(nested, ["hide-input"])))
+    assert visible_asserts(notebook(code(nested, ["remove-output"])))
+    assert not visible_asserts(notebook(code("print('assert x')  # assert in a string")))
+    for text in (
+        "The checks: it converges.",
+        "Intro.\n\nThe check: one mode.",
+        "It hops. The checks: no snapshot covers more than 3.",
+        "It hops.\nThe checks: no snapshot covers more than 3.",
+        "The checks the chapter set itself: the score\nfalls.",
+    ):
+        assert checks_paragraphs(notebook(markdown(text))), text
+    for text in ("The check is hidden. It converges: fast.", "Run the checks: all pass.", "The checkpoint: saved."):
+        assert not checks_paragraphs(notebook(markdown(text))), text

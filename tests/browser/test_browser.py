@@ -6,8 +6,10 @@ Runs after the book is built (``make browser``, part of ``make test``). On every
 network), no raw MyST roles or directives, no missing-glyph boxes where the text is Chinese, and
 that every image loads. It writes a full-page screenshot of every page to ``_build/screenshots/``
 for a person to look at. For three chapters it also checks that exercise solutions stay hidden
-until opened, and that the launch buttons and the Colab badge open this chapter's notebook in
-Colab at the release tag.
+until opened, and that the only Colab link, the badge, opens this chapter's Colab edition.
+Navigation: the sidebar and each chapter's title carry the chapter's number, exercises are
+numbered per chapter ("Exercise 5.2"), and every figure a chapter draws has a numbered caption
+("Figure 3.1") that the text refers to.
 
 Chromium comes from the Debian packages chromium and chromium-driver, the Chinese font from
 fonts-noto-cjk; the fixture installs them with apt-get when they are missing. Without Chromium
@@ -47,8 +49,18 @@ def toc_files(entry) -> list[str]:
     return found
 
 
+def numbered_chapters(toc: dict) -> list[str]:
+    """The chapters of the toc's numbered parts, in reading order: chapter k is the k-th."""
+    return [
+        entry["file"] for part in toc.get("parts", []) if part.get("numbered") for entry in part.get("chapters", [])
+    ]
+
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 # Every page of the book, as its path without suffix: "book/intro", "book/01_concepts", ...
-PAGES = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+PAGES = toc_files(TOC)
+# The numbered chapters, and each one's number: {"book/01_concepts": 1, ...}
+CHAPTER_NUMBERS = {page: number for number, page in enumerate(numbered_chapters(TOC), start=1)}
 
 # What a reader must never see in the running text (code blocks, inline code and typeset math
 # are left out of the text these patterns run over).
@@ -405,16 +417,110 @@ def test_solutions_are_hidden_until_opened(browser, name):
     browser.save_screenshot(str(SCREENSHOTS / f"{name}-solution-open.png"))
 
 
+def edition_branch() -> str:
+    """The branch the Colab edition is published to (scripts/set_repository.py's EDITION_BRANCH)."""
+    source = (ROOT / "scripts" / "set_repository.py").read_text()
+    return re.search(r'^EDITION_BRANCH = "([^"]+)"', source, re.MULTILINE).group(1)
+
+
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_launch_buttons_open_this_notebook_in_colab(browser, name):
+def test_colab_links_open_this_chapters_colab_edition(browser, name):
+    """Every Colab link on a chapter's page opens that chapter's Colab edition
+    (scripts/colab_edition.py, published to its own branch), never the source notebook, whose
+    MyST markup Colab would show raw: so there is a badge and no Colab launch button."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     github = config["repository"]["url"].rstrip("/").removeprefix("https://github.com/")
-    expected = (
-        f"https://colab.research.google.com/github/{github}/blob/{config['repository']['branch']}/book/{name}.ipynb"
-    )
+    edition = f"https://colab.research.google.com/github/{github}/blob/{edition_branch()}/book/{name}.ipynb"
     open_chapter(browser, name)
     links = browser.execute_script("return Array.from(document.links).map(a => a.href)")
-    colab = [link for link in links if link.startswith("https://colab.research.google.com/github/")]
-    assert colab, f"{name}: no Colab link on the page"
-    assert all(link == expected for link in colab), f"{name}: Colab links {colab}, expected {expected}"
-    assert len(colab) >= 2, f"{name}: expected the launch button and the badge, found {colab}"
+    colab = [link for link in links if link.startswith("https://colab.research.google.com/")]
+    assert edition in colab, f"{name}: no badge to the Colab edition {edition}; Colab links {colab}"
+    assert set(colab) == {edition}, f"{name}: Colab links {colab}, expected only {edition}"
+
+
+# The sidebar's links: where each one leads, and its text.
+SIDEBAR_LINKS = """
+return Array.from(document.querySelectorAll('nav.bd-links a.reference.internal'))
+  .map(a => [a.href.split('#')[0], a.textContent.trim()]);
+"""
+
+# Exercise titles and figures, in the order a reader meets them; and the page's links to figures.
+NUMBERING = """
+const number = element => {
+  const caption = element && element.querySelector('.caption-number');
+  return caption ? caption.textContent.trim() : null;
+};
+const figures = Array.from(document.querySelectorAll('figure'));
+const links = Array.from(document.querySelectorAll('a.reference.internal[href^="#"]'));
+return {
+  // The chapter's own heading (the theme's print header repeats the title without its number).
+  title: document.querySelector('section > h1').textContent.trim(),
+  exercises: Array.from(document.querySelectorAll('div.exercise')).map(e =>
+    (e.querySelector('.admonition-title') || e).textContent.trim()),
+  figures: figures.map(f => ({id: f.id, number: number(f.querySelector('figcaption'))})),
+  // Images a cell drew that no numbered caption labels.
+  unnumbered: Array.from(document.querySelectorAll('.cell_output img'))
+    .filter(i => !number(i.closest('figure') && i.closest('figure').querySelector('figcaption')))
+    .map(i => (i.alt || i.src).slice(0, 80)),
+  referenced: links.map(a => a.getAttribute('href').slice(1)),
+};
+"""
+
+
+def test_toc_numbers_the_eight_chapters():
+    """The toc's numbered part holds the eight chapters, in order; the back matter is not numbered."""
+    chapters = [f"book/{path.stem}" for path in sorted((ROOT / "book").glob("0[1-8]_*.ipynb"))]
+    assert len(chapters) == 8 and list(CHAPTER_NUMBERS) == chapters, list(CHAPTER_NUMBERS)
+
+
+def test_sidebar_numbers_the_chapters_and_only_them(browser):
+    open_page(browser, PAGES[0])
+    links = {}
+    for href, text in browser.execute_script(SIDEBAR_LINKS):
+        links.setdefault(href, text)
+    for page in PAGES[1:]:
+        text = links.get((HTML / f"{page}.html").as_uri())
+        assert text is not None, f"the sidebar has no link to {page}"
+        if page in CHAPTER_NUMBERS:
+            number = CHAPTER_NUMBERS[page]
+            assert re.match(rf"{number}\.\s+\S", text), (
+                f"the sidebar shows {text!r} for {page}, expected chapter number {number}"
+            )
+        else:
+            assert not re.match(r"\d", text), f"the sidebar numbers {page}, which is not a chapter: {text!r}"
+
+
+@pytest.mark.parametrize("page", list(CHAPTER_NUMBERS))
+def test_chapter_title_carries_its_number(browser, page):
+    number = CHAPTER_NUMBERS[page]
+    open_page(browser, page)
+    title = browser.execute_script(NUMBERING)["title"]
+    assert re.match(rf"{number}\.\s+\S", title), f"{page}: the title reads {title!r}, expected '{number}. ...'"
+
+
+@pytest.mark.parametrize("page", list(CHAPTER_NUMBERS))
+def test_exercises_are_numbered_per_chapter(browser, page):
+    """Chapter k's exercises read "Exercise k.1", "Exercise k.2", ... in order."""
+    number = CHAPTER_NUMBERS[page]
+    open_page(browser, page)
+    exercises = browser.execute_script(NUMBERING)["exercises"]
+    assert exercises, f"{page}: no exercises found"
+    for index, title in enumerate(exercises, start=1):
+        assert re.match(rf"Exercise {number}\.{index}(?!\d)", title), (
+            f"{page}: exercise {index} is titled {title!r}, expected 'Exercise {number}.{index}'"
+        )
+
+
+@pytest.mark.parametrize("page", list(CHAPTER_NUMBERS))
+def test_figures_have_numbered_captions_the_text_refers_to(browser, page):
+    """Every image a cell of chapter k draws sits in a figure captioned "Figure k.1", "Figure k.2",
+    ... in order, and the text links to each figure (a {numref} reference)."""
+    number = CHAPTER_NUMBERS[page]
+    open_page(browser, page)
+    state = browser.execute_script(NUMBERING)
+    assert not state["unnumbered"], f"{page}: drawn without a numbered caption: {state['unnumbered']}"
+    numbers = [figure["number"] for figure in state["figures"]]
+    expected = [f"Figure {number}.{index}" for index in range(1, len(numbers) + 1)]
+    assert numbers == expected, f"{page}: figure captions {numbers}, expected {expected}"
+    unreferenced = [figure["id"] for figure in state["figures"] if figure["id"] not in state["referenced"]]
+    assert not unreferenced, f"{page}: figures the text never refers to: {unreferenced}"
