@@ -3,9 +3,49 @@
 Chapters import it as ``import gan_lib as gl`` and reach each module by name
 (``gl.data.ring``, ``gl.losses.get``, ``gl.metrics.mode_coverage``).  The
 training model is re-exported as ``gl.GAN`` because every chapter uses it.
+
+TensorFlow's start-up log: importing TensorFlow prints lines from C++ to the process's
+stderr ("All log messages before absl::InitializeLog() is called ...", oneDNN, CUDA
+drivers, "failed call to cuInit" on a machine without a GPU), which Jupyter shows under the
+cell as error boxes, and which ``TF_CPP_MIN_LOG_LEVEL`` alone does not hide.  So when
+gan_lib is imported before TensorFlow and ``TF_CPP_MIN_LOG_LEVEL`` is not set, gan_lib sets
+it to ``"2"`` (TensorFlow's info and warnings off, its errors on) and discards stderr while
+it imports TensorFlow and TensorFlow looks for its devices.  To see that log, set
+``TF_CPP_MIN_LOG_LEVEL`` yourself (``"0"`` shows everything) before importing gan_lib, e.g.
+``os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"``; gan_lib then changes nothing.  Where TensorFlow
+is imported before gan_lib, the log has already been printed.  ``gl.runtime.describe()``
+says which device was found either way.
 """
 
-from gan_lib import (
+import os as _os
+import sys as _sys
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up log discarded (see the module's docstring)."""
+    if "tensorflow" in _sys.modules or "TF_CPP_MIN_LOG_LEVEL" in _os.environ:
+        return
+    _os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    try:
+        saved, null = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
+    except OSError:  # no file descriptor 2 to redirect: import as usual
+        return
+    try:
+        _sys.stderr.flush()
+        _os.dup2(null, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA driver's messages come when devices are first listed
+    finally:
+        _sys.stderr.flush()
+        _os.dup2(saved, 2)
+        _os.close(saved)
+        _os.close(null)
+
+
+_import_tensorflow_quietly()
+
+from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
     data,
     dirac,
     exercises,
@@ -21,7 +61,7 @@ from gan_lib import (
     training,
     widgets,
 )
-from gan_lib.training import GAN
+from gan_lib.training import GAN  # noqa: E402
 
 
 def __getattr__(name: str) -> object:

@@ -12,11 +12,20 @@ the real density, the generated density and D(x) follows every click.  Every but
 calls a plain method (``step_discriminator``, ``step_generator``, ``step_both``,
 ``reset``), so a chapter can run the same game without widgets, and tests can press
 the buttons headless.  ipywidgets is imported only when the controls are first built.
+
+What the front end shows, with the library's defaults and no CSS to tune: the controls in a
+narrow column on the left and the picture on its right (below them where the page is too
+narrow), so that a click and the picture it redraws are on the screen together.  The picture
+is a PNG drawn at twice its displayed size, shown at exactly that size (sharp on high-DPI
+screens, never stretched).  While a button's action runs, every button is disabled and the
+status line says what is running.
 """
 
 from __future__ import annotations
 
 import io
+import struct
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +38,47 @@ from gan_lib import data, losses, metrics, plotting, recipes
 from gan_lib._checks import choice, finite_array, number_pair, positive_float, positive_int, real_array
 from gan_lib._checks import seed as check_seed
 from gan_lib.training import GAN
+
+# The PNG has this many pixels per displayed pixel: sharp on high-DPI (2x) screens, and shown at
+# exactly half its size elsewhere, never stretched by the page.
+PIXEL_RATIO = 2
+_COLUMN = "290px"  # the controls' column, left of the picture
+_CONTROL = "284px"  # a control in that column: its width less ipywidgets' margins (2 px each side)
+_LABEL = "128px"  # the width of a control's description within that column
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, from a PNG's header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def _show_figure(figure: Figure, image: Any, dpi: float) -> None:
+    """Put ``figure`` into the ipywidgets ``image``: drawn at ``PIXEL_RATIO`` x ``dpi``, displayed at
+    ``dpi`` (its natural size at 1x), with an explicit size so that no page layout stretches it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi * PIXEL_RATIO)
+    png = buffer.getvalue()
+    width, height = _png_size(png)
+    image.value = png
+    image.layout.width = f"{width / PIXEL_RATIO:g}px"
+    image.layout.height = f"{height / PIXEL_RATIO:g}px"
+    image.layout.object_fit = "contain"  # where a narrow page caps the width, scale down, never distort
+
+
+def _column_and_picture(widgets: Any, controls: list[Any], image: Any) -> Any:
+    """The controls in a narrow column, the picture to their right (wrapping below on a narrow page)."""
+    image.layout.flex = "0 0 auto"  # neither grown nor shrunk: always its natural size
+    column = widgets.VBox(controls, layout=widgets.Layout(width=_COLUMN, min_width=_COLUMN))
+    return widgets.HBox([column, image], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
+def _fitted(widget: Any) -> Any:
+    """Fit a control into the column: its full width, with a description column of ``_LABEL``."""
+    widget.layout.width = _CONTROL
+    widget.style.description_width = _LABEL
+    return widget
 
 
 class OneDimensionalGame:
@@ -145,11 +195,26 @@ class OneDimensionalGame:
     def label(self) -> str:
         return f"D steps {self.d_steps}, G steps {self.g_steps}"
 
-    def draw(self, ax: Any = None) -> Any:
-        """Draw the current state with ``gan_lib.plotting.line_game``; returns the axes."""
+    def draw(self, ax: Any = None, *, legend: bool = True) -> Any:
+        """Draw the current state with ``gan_lib.plotting.line_game``; returns the axes.
+
+        With ``legend``, a key below the axes names the real density, the generated density
+        and D(x) (the last on the right-hand axis)."""
         density = None if self.data_density is None else self.data_density(self.x)
-        return plotting.line_game(self.x, self.discriminator(self.x), self.samples(), data_density=density,
-                                  real=self.real, ax=ax, title=self.label())
+        ax = plotting.line_game(self.x, self.discriminator(self.x), self.samples(), data_density=density,
+                                real=self.real, ax=ax, title=self.label())
+        if legend:
+            names = {"real density": "real density", "real data": "real data (histogram)",
+                     "generated": "generated density (histogram)", "D(x)": "D(x) (right axis)"}
+            handles = []
+            # ax and its twin (D's axis): the axes that share its x axis and its place
+            twins = [other for other in ax.get_shared_x_axes().get_siblings(ax)
+                     if other.get_position().bounds == ax.get_position().bounds]
+            for axes in sorted(twins, key=lambda axes: axes is not ax):
+                handles += [h for h in axes.get_legend_handles_labels()[0] if h.get_label() in names]
+            ax.legend(handles, [names[h.get_label()] for h in handles], loc="upper center",
+                      bbox_to_anchor=(0.5, -0.12), ncol=len(handles), fontsize=8, frameon=False)
+        return ax
 
     def _real_batch(self) -> tf.Tensor:
         return tf.constant(self.real[self._rng.integers(0, len(self.real), self.batch_size)])
@@ -158,7 +223,7 @@ class OneDimensionalGame:
 
     @property
     def controls(self) -> Any:
-        """The ipywidgets box: a steps slider, four buttons, a status line and the picture."""
+        """The ipywidgets box: a steps slider, four buttons and a status line, beside the picture."""
         if self._controls is None:
             self._controls = self._build_controls()
             self._refresh()
@@ -171,21 +236,41 @@ class OneDimensionalGame:
             pass
 
         c = Controls()
-        c.steps = widgets.IntSlider(value=self.steps_per_click, min=1, max=1000, step=1,
-                                    description="steps per click", style={"description_width": "initial"})
+        c.steps = _fitted(widgets.IntSlider(value=self.steps_per_click, min=1, max=1000, step=1,
+                                            description="steps per click"))
         c.step_d = widgets.Button(description="step D", tooltip="train the discriminator only")
         c.step_g = widgets.Button(description="step G", tooltip="train the generator only")
         c.step_both = widgets.Button(description="step both", tooltip="alternate D and G steps")
-        c.reset = widgets.Button(description="reset", button_style="warning")
+        c.reset = widgets.Button(description="reset", button_style="warning",
+                                 tooltip="new networks from the seed, counters back to 0")
+        c.buttons = [c.step_d, c.step_g, c.step_both, c.reset]
+        for button in c.buttons:
+            button.layout.width = "136px"
         c.status = widgets.HTML()
         c.image = widgets.Image(format="png")
-        c.step_d.on_click(lambda _: self.step_discriminator(c.steps.value))
-        c.step_g.on_click(lambda _: self.step_generator(c.steps.value))
-        c.step_both.on_click(lambda _: self.step_both(c.steps.value))
-        c.reset.on_click(lambda _: self.reset())
-        buttons = widgets.HBox([c.step_d, c.step_g, c.step_both, c.reset])
-        c.box = widgets.VBox([c.steps, buttons, c.status, c.image])
+        c.step_d.on_click(lambda _: self._busy(f"{c.steps.value} D steps", self.step_discriminator, c.steps.value))
+        c.step_g.on_click(lambda _: self._busy(f"{c.steps.value} G steps", self.step_generator, c.steps.value))
+        c.step_both.on_click(lambda _: self._busy(f"{c.steps.value} rounds of D and G steps", self.step_both,
+                                                  c.steps.value))
+        c.reset.on_click(lambda _: self._busy("reset", self.reset))
+        buttons = widgets.Box(c.buttons, layout=widgets.Layout(flex_flow="row wrap"))
+        c.box = _column_and_picture(widgets, [c.steps, buttons, c.status], c.image)
         return c
+
+    def _busy(self, what: str, action: Callable[..., None], *args: Any) -> None:
+        """Run a button's action with the buttons and the slider disabled and the status line saying
+        so; an error goes to the status line (ipywidgets would hide it in a log)."""
+        c = self._controls
+        for control in (*c.buttons, c.steps):
+            control.disabled = True
+        c.status.value = f"<b>Running:</b> {what} ..."
+        try:
+            action(*args)
+        except Exception as error:  # noqa: BLE001 - any failure is shown to the reader, not swallowed
+            c.status.value = f"<b>Error:</b> {type(error).__name__}: {error}"
+        finally:
+            for control in (*c.buttons, c.steps):
+                control.disabled = False
 
     @property
     def widgets(self) -> Any:
@@ -198,16 +283,14 @@ class OneDimensionalGame:
         """Redraw the picture and the status line, if the controls exist."""
         if self._controls is None:
             return
-        figure = Figure(figsize=(7, 3.2))
+        figure = Figure(figsize=(7, 3.4))
         self.draw(ax=figure.add_subplot())
         figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=90)
-        self._controls.image.value = buffer.getvalue()
+        _show_figure(figure, self._controls.image, dpi=90)
         real_d = self.discriminator(self.real[:2000]).mean()
         fake_d = self.discriminator(self.samples(2000)).mean()
         self._controls.status.value = (
-            f"{self.label()} &nbsp;|&nbsp; mean D on real points {real_d:.3f}, on generated points {fake_d:.3f}"
+            f"{self.label()} <br>mean D on real points {real_d:.3f}, on generated points {fake_d:.3f}"
         )
 
 
@@ -300,6 +383,7 @@ class Playground:
         self.settings = self._checked({**_DEFAULT_SETTINGS, **settings}, settings)
         self._controls: Any = None
         self._syncing = False
+        self._running: str | None = None  # what a button runs, while it runs
         self.reset()
 
     # --- settings ---
@@ -392,6 +476,8 @@ class Playground:
         self.coverage_history: dict[str, list[float]] = {"updates": [], "modes": [], "high_quality": []}
         self._record_coverage()
         self._refresh()
+        if self._controls is not None:
+            self._show_progress(0, self._controls.rounds.value)
 
     def _make_runner(self) -> Any:
         gan, real, batch_size = self.gan, tf.constant(self.real), self.batch_size
@@ -449,12 +535,14 @@ class Playground:
         ``refresh_every`` rounds and at the end.  Stops early if training diverges."""
         rounds = positive_int(rounds, "rounds")
         done = 0
+        self._show_progress(done, rounds)
         while done < rounds and not self.diverged():
             chunk = min(self.refresh_every, rounds - done)
             self._run(chunk, self.settings["d_steps"], 1)
             done += chunk
             self._record_coverage()
-            self._refresh(progress=done / rounds)
+            self._refresh()
+            self._show_progress(done, rounds)
 
     def diverged(self) -> bool:
         """True when a weight of either network is NaN or infinite (only a reset helps then)."""
@@ -514,11 +602,23 @@ class Playground:
         # The loss is a mean over the points: times n gives each point's own gradient.
         return -keras.ops.convert_to_numpy(tape.gradient(loss, points)) * len(points)
 
-    def label(self) -> str:
+    def _settings_text(self) -> str:
         s = self.settings
         regularizer = s["regularizer"] if s["weight"] is None else f"{s['regularizer']} {s['weight']:g}"
         return (f"{s['dataset']}, {s['loss']}, {regularizer}, lr D {s['d_lr']:g} G {s['g_lr']:g}, "
-                f"{s['d_steps']} D step(s) per G step | D updates {self.d_updates}, G updates {self.g_updates}")
+                f"{s['d_steps']} D step(s) per G step")
+
+    def _counts_text(self) -> str:
+        return f"D updates {self.d_updates}, G updates {self.g_updates}"
+
+    def label(self) -> str:
+        """The settings and the update counts, on one line (the status line's start)."""
+        return f"{self._settings_text()} | {self._counts_text()}"
+
+    def title(self) -> str:
+        """The figure's title: the settings wrapped to lines of at most 60 characters, then the
+        counts on a line of their own, so that long settings are never cut off at the edges."""
+        return "\n".join([*textwrap.wrap(self._settings_text(), 60), self._counts_text()])
 
     def figure(self, figure: Figure | None = None) -> Any:
         """Draw the current state (``gan_lib.plotting.playground_panels``); returns the figure."""
@@ -529,7 +629,7 @@ class Playground:
         return plotting.playground_panels(
             grid_x=grid_x, grid_y=grid_y, d_values=values, d_label=d_label, fake=fake,
             centers=self.centers, arrow_points=arrow_points, arrows=self.generator_push(arrow_points),
-            losses=self.losses, coverage=self.coverage_history, n_modes=len(self.centers), title=self.label(),
+            losses=self.losses, coverage=self.coverage_history, n_modes=len(self.centers), title=self.title(),
             figure=figure,
         )
 
@@ -563,49 +663,76 @@ class Playground:
             pass
 
         c = Controls()
-        wide = {"description_width": "initial"}
         s = self.settings
-        c.dataset = widgets.Dropdown(options=list(PLAYGROUND_DATASETS), value=s["dataset"], description="dataset")
-        c.loss = widgets.Dropdown(options=list(losses.NAMES), value=s["loss"], description="loss")
-        c.regularizer = widgets.Dropdown(options=list(REGULARIZERS), value=s["regularizer"], description="regulariser",
-                                         style=wide)
-        c.weight = widgets.FloatLogSlider(value=s["weight"] or 0.1, base=10, min=-5, max=1, step=0.25,
-                                          description="weight", disabled=s["weight"] is None, readout_format=".1e")
-        c.d_lr = widgets.FloatLogSlider(value=s["d_lr"], base=10, min=-5, max=-1, step=0.25,
-                                        description="D learning rate", style=wide, readout_format=".1e")
-        c.g_lr = widgets.FloatLogSlider(value=s["g_lr"], base=10, min=-5, max=-1, step=0.25,
-                                        description="G learning rate", style=wide, readout_format=".1e")
-        c.d_steps = widgets.IntSlider(value=s["d_steps"], min=1, max=10, description="D steps per G step", style=wide)
-        c.rounds = widgets.BoundedIntText(value=500, min=1, max=100_000, description="N", layout={"width": "140px"})
+        c.dataset = _fitted(widgets.Dropdown(options=list(PLAYGROUND_DATASETS), value=s["dataset"],
+                                             description="dataset"))
+        c.loss = _fitted(widgets.Dropdown(options=list(losses.NAMES), value=s["loss"], description="loss"))
+        c.regularizer = _fitted(widgets.Dropdown(options=list(REGULARIZERS), value=s["regularizer"],
+                                                 description="regulariser"))
+        c.weight = _fitted(widgets.FloatLogSlider(value=s["weight"] or 0.1, base=10, min=-5, max=1, step=0.25,
+                                                  description="weight", disabled=s["weight"] is None,
+                                                  readout_format=".1e"))
+        c.d_lr = _fitted(widgets.FloatLogSlider(value=s["d_lr"], base=10, min=-5, max=-1, step=0.25,
+                                                description="D learning rate", readout_format=".1e"))
+        c.g_lr = _fitted(widgets.FloatLogSlider(value=s["g_lr"], base=10, min=-5, max=-1, step=0.25,
+                                                description="G learning rate", readout_format=".1e"))
+        c.d_steps = _fitted(widgets.IntSlider(value=s["d_steps"], min=1, max=10, description="D steps per G step"))
+        # N: a 6-digit field (up to 100000) beside a one-letter description
+        c.rounds = widgets.BoundedIntText(value=500, min=1, max=100_000, description="N",
+                                          layout={"width": "104px"}, style={"description_width": "20px"})
         c.step_d = widgets.Button(description="step D", tooltip="one discriminator update")
         c.step_g = widgets.Button(description="step G", tooltip="one generator update")
         c.step_both = widgets.Button(description="step both", tooltip="D steps per G step, then one G step")
         c.train = widgets.Button(description="train N steps", button_style="primary",
                                  tooltip=f"N rounds of 'step both'; the plots follow every {self.refresh_every} rounds")
-        c.reset = widgets.Button(description="reset", button_style="warning")
-        c.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, layout={"width": "200px"})
+        c.reset = widgets.Button(description="reset", button_style="warning",
+                                 tooltip="new networks from the seed; counters and curves restart")
+        for button in (c.step_d, c.step_g, c.step_both):
+            button.layout.width = "90px"
+        c.train.layout.width = "172px"
+        c.reset.layout.width = "90px"
+        c.progress = widgets.IntProgress(value=0, min=0, max=c.rounds.value, description=f"steps 0/{c.rounds.value}",
+                                         layout={"width": _CONTROL}, style={"description_width": "initial"})
         c.status = widgets.HTML()
         c.image = widgets.Image(format="png")
+        c.buttons = [c.step_d, c.step_g, c.step_both, c.train, c.reset]
+        c.settings = [c.dataset, c.loss, c.regularizer, c.weight, c.d_lr, c.g_lr, c.d_steps, c.rounds]
 
         for name in ("dataset", "loss", "regularizer", "weight", "d_lr", "g_lr", "d_steps"):
             getattr(c, name).observe(lambda change, name=name: self._on_setting(name, change["new"]), names="value")
-        c.step_d.on_click(lambda _: self._reporting(self.step_discriminator))
-        c.step_g.on_click(lambda _: self._reporting(self.step_generator))
-        c.step_both.on_click(lambda _: self._reporting(self.step_both))
-        c.train.on_click(lambda _: self._reporting(self.train, c.rounds.value))
-        c.reset.on_click(lambda _: self._reporting(self.reset))
-        settings = widgets.VBox([widgets.HBox([c.dataset, c.loss]), widgets.HBox([c.regularizer, c.weight]),
-                                 widgets.HBox([c.d_lr, c.g_lr]), c.d_steps])
-        buttons = widgets.HBox([c.step_d, c.step_g, c.step_both, c.rounds, c.train, c.reset, c.progress])
-        c.box = widgets.VBox([settings, buttons, c.status, c.image])
+        c.rounds.observe(self._on_rounds, names="value")
+        c.step_d.on_click(lambda _: self._reporting("one D step", self.step_discriminator))
+        c.step_g.on_click(lambda _: self._reporting("one G step", self.step_generator))
+        c.step_both.on_click(lambda _: self._reporting("one round of D and G steps", self.step_both))
+        c.train.on_click(lambda _: self._reporting(f"training {c.rounds.value} steps", self.train, c.rounds.value))
+        c.reset.on_click(lambda _: self._reporting("reset", self.reset))
+        row = widgets.Layout(flex_flow="row wrap")
+        column = [*c.settings[:-1], widgets.Box([c.step_d, c.step_g, c.step_both], layout=row),
+                  widgets.Box([c.rounds, c.train], layout=row), c.reset, c.progress, c.status]
+        c.box = _column_and_picture(widgets, column, c.image)
         return c
 
-    def _reporting(self, action: Callable[..., None], *args: Any) -> None:
-        """Run a button's action; an error goes to the status line (ipywidgets would hide it in a log)."""
+    def _reporting(self, what: str, action: Callable[..., None], *args: Any) -> None:
+        """Run a button's action with every button and setting disabled and the status line saying what
+        runs; an error goes to the status line (ipywidgets would hide it in a log)."""
+        c = self._controls
+        for control in (*c.buttons, *c.settings):
+            control.disabled = True
+        self._running = what
+        self._show_status()
+        failed = False
         try:
             action(*args)
         except Exception as error:  # noqa: BLE001 - any failure is shown to the reader, not swallowed
-            self._controls.status.value = f"<b>Error:</b> {type(error).__name__}: {error}"
+            failed = True
+            c.status.value = f"<b>Error:</b> {type(error).__name__}: {error}"
+        finally:
+            self._running = None
+            if not failed:
+                self._show_status()  # first, so that "Running" never shows beside enabled buttons
+            for control in (*c.buttons, *c.settings):
+                control.disabled = False
+            self._sync_controls()  # the weight's slider stays disabled where the regulariser takes none
 
     def _on_setting(self, name: str, value: Any) -> None:
         if self._syncing or self.settings[name] == value:
@@ -615,6 +742,10 @@ class Playground:
         except ValueError as error:
             self._sync_controls()  # back to the settings in force
             self._controls.status.value = f"<b>Not applied:</b> {error}"
+
+    def _on_rounds(self, change: dict[str, Any]) -> None:
+        if self._running is None:  # a new N: the bar shows the run to come
+            self._show_progress(0, change["new"])
 
     def _sync_controls(self) -> None:
         """Make the controls show the settings in force (after a reset or a refused change)."""
@@ -629,21 +760,32 @@ class Playground:
         finally:
             self._syncing = False
 
-    def _refresh(self, progress: float = 1.0) -> None:
+    def _show_progress(self, done: int, total: int) -> None:
+        """The progress bar, if the controls exist: ``done`` of ``total`` steps of a ``train``."""
+        if self._controls is None:
+            return
+        progress = self._controls.progress
+        progress.value = 0
+        progress.max = total
+        progress.value = done
+        progress.description = f"steps {done}/{total}"
+
+    def _refresh(self) -> None:
         """Redraw the plots and the status line, if the controls exist."""
         if self._controls is None:
             return
         self._sync_controls()
-        figure = self.figure(Figure(figsize=(9.5, 7)))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=72)
-        self._controls.image.value = buffer.getvalue()
-        self._controls.progress.value = progress
+        _show_figure(self.figure(Figure(figsize=(8.5, 6.5))), self._controls.image, dpi=72)
+        self._show_status()
+
+    def _show_status(self) -> None:
         scores = self.coverage_history
         status = (
-            f"{self.label()} &nbsp;|&nbsp; modes {scores['modes'][-1]} of {len(self.centers)}, "
+            f"{self.label()} <br>modes {scores['modes'][-1]} of {len(self.centers)}, "
             f"high quality {100 * scores['high_quality'][-1]:.1f}%"
         )
         if self.diverged():
-            status = f"<b>Diverged:</b> a weight is NaN or infinite; press reset. &nbsp;|&nbsp; {status}"
+            status = f"<b>Diverged:</b> a weight is NaN or infinite; press reset.<br>{status}"
+        if self._running is not None:
+            status = f"<b>Running:</b> {self._running} ...<br>{status}"
         self._controls.status.value = status

@@ -1,6 +1,14 @@
+import os
+import re
+import struct
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 import gan_lib as gl
 
@@ -145,7 +153,7 @@ def test_playground_buttons_step_the_right_player_and_redraw(playground):
     # Coverage at the start and after each click, then after 50, 100 and 120 rounds.
     assert playground.coverage_history["updates"] == [0, 1, 2, 6, 6 + 200, 6 + 400, 6 + 480]
     assert len(playground.losses["updates"]) == 3 + 120
-    assert c.progress.value == 1.0 and c.image.value != picture
+    assert c.progress.value == c.progress.max == 120 and c.image.value != picture
 
 
 def test_playground_settings_change_the_running_game(playground):
@@ -298,3 +306,178 @@ def test_the_playground_is_built_from_its_recipe():
     assert playground.gan.r1 == 0.1 and float(playground.gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
     playground.configure(regularizer="l2", weight=1e-3)
     assert playground.recipe().tricks() == {"d_l2": 1e-3, "g_l2": 1e-3, "d_steps": 2}
+
+
+# --- what the front end shows (issue 19) ---
+
+# The widest a widget can be in JupyterLab in a 1280 x 800 window with the file browser open.
+JUPYTERLAB_WIDTH = 949
+
+
+def png_size(png):
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+def pixels(css):
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)px", css or "")
+    assert match, f"not a length in px: {css!r}"
+    return float(match.group(1))
+
+
+@pytest.fixture
+def drawn_figures(monkeypatch):
+    """Every matplotlib Figure saved while the test runs (the widgets' pictures among them)."""
+    figures = []
+    save = Figure.savefig
+
+    def saving(figure, *args, **kwargs):
+        figures.append(figure)
+        return save(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", saving)
+    return figures
+
+
+def renderer(figure):
+    return FigureCanvasAgg(figure).get_renderer()  # the widgets draw into a Figure without a canvas of its own
+
+
+def inside(figure, artist):
+    """Whether the artist, as drawn, lies wholly within the figure's canvas."""
+    box = artist.get_window_extent(renderer(figure))
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= figure.bbox.width and box.y1 <= figure.bbox.height
+
+
+@pytest.mark.parametrize("which", ["game", "playground"])
+def test_pictures_show_at_their_natural_size_beside_the_controls(which, game, playground):
+    front = game if which == "game" else playground
+    image, box = front.widgets.image, front.controls
+    width, height = png_size(image.value)
+    # Drawn at twice the displayed size (sharp on high-DPI screens), displayed at exactly that size.
+    assert (pixels(image.layout.width), pixels(image.layout.height)) == (width / 2, height / 2)
+    assert image.layout.flex == "0 0 auto"  # neither stretched nor squeezed by the row
+    # The controls in a column left of the picture, both within JupyterLab's width at 1280 x 800.
+    column, picture = box.children
+    assert picture is image and "wrap" in box.layout.flex_flow
+    assert pixels(column.layout.width) + width / 2 + 20 <= JUPYTERLAB_WIDTH
+    assert height / 2 <= 520  # leaves room for JupyterLab's bars in an 800-pixel-high window
+    front.widgets.step_both.click()
+    assert png_size(image.value) == (width, height) and pixels(image.layout.width) == width / 2
+
+
+@pytest.mark.parametrize("settings", [
+    {"regularizer": "label_smoothing", "weight": 0.15, "d_lr": 3.1623e-4, "g_lr": 3.1623e-5},
+    {"loss": "least_squares", "regularizer": "gradient_penalty", "d_steps": 5},
+])
+def test_the_playgrounds_title_is_not_cut_off(settings, drawn_figures):
+    playground = small_playground(**settings)
+    playground.d_updates, playground.g_updates = 5_000, 1_000  # 4-digit counts, as after a long run
+    _ = playground.widgets  # builds the controls and draws the picture
+    figure = drawn_figures[-1]
+    title = figure._suptitle
+    assert "5000" in title.get_text() and settings["regularizer"] in title.get_text()
+    assert inside(figure, title), title.get_text()
+    # ... nor drawn over the panels' titles
+    top = title.get_window_extent(renderer(figure)).y0
+    assert all(ax.title.get_window_extent(renderer(figure)).y1 <= top for ax in figure.axes)
+
+
+def test_the_one_dimensional_picture_has_a_legend(game, drawn_figures):
+    game.d_steps, game.g_steps = 12_000, 12_000
+    _ = game.widgets
+    figure = drawn_figures[-1]
+    legends = [ax.get_legend() for ax in figure.axes if ax.get_legend() is not None]
+    assert len(legends) == 1
+    labels = [text.get_text() for text in legends[0].get_texts()]
+    assert labels == ["real density", "generated density (histogram)", "D(x) (right axis)"]
+    assert inside(figure, legends[0]) and inside(figure, figure.axes[0].title)
+    # Without a density function the real data are a histogram, and the key says so.
+    real_only = gl.widgets.OneDimensionalGame(build_gan, game.real, batch_size=32)
+    ax = real_only.draw()
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "real data (histogram)"
+    assert game.draw(legend=False).get_legend() is None
+
+
+def test_the_n_box_has_room_for_six_digits(playground):
+    rounds = playground.widgets.rounds
+    assert rounds.max == 100_000
+    # ipywidgets gives a description 80 px unless told otherwise; a digit takes about 8 px, the
+    # field's padding about 16 px.
+    label = pixels(rounds.style.description_width) if rounds.style.description_width else 80
+    assert pixels(rounds.layout.width) - label >= 6 * 8 + 16
+
+
+def test_the_progress_bar_starts_empty_and_says_how_far(playground):
+    c = playground.widgets
+    assert c.progress.value == 0 and c.progress.description == "steps 0/500"
+    c.rounds.value = 120
+    assert c.progress.value == 0 and c.progress.description == "steps 0/120"
+    seen = []
+    c.progress.observe(lambda change: seen.append(change["new"]), names="description")
+    c.train.click()
+    assert seen == ["steps 50/120", "steps 100/120", "steps 120/120"]
+    assert c.progress.value == c.progress.max == 120
+    c.reset.click()
+    assert c.progress.value == 0 and c.progress.description == "steps 0/120"
+
+
+def test_playground_buttons_are_disabled_while_a_run_runs(playground, monkeypatch):
+    c = playground.widgets
+    during = []
+
+    def train(rounds):
+        during.append(([b.disabled for b in c.buttons], c.rounds.disabled, c.loss.disabled, c.status.value))
+
+    monkeypatch.setattr(playground, "train", train)
+    c.rounds.value = 3000
+    c.train.click()
+    buttons, rounds_box, loss, status = during[0]
+    assert all(buttons) and rounds_box and loss
+    assert "Running" in status and "3000" in status
+    assert not any(b.disabled for b in c.buttons) and not c.rounds.disabled and not c.loss.disabled
+    assert c.weight.disabled  # still: the regulariser "none" takes no weight
+    assert "Running" not in c.status.value
+
+
+def test_the_one_dimensional_game_is_busy_while_it_steps(game, monkeypatch):
+    c = game.widgets
+    during = []
+    monkeypatch.setattr(game, "step_both", lambda steps: during.append(
+        ([b.disabled for b in (c.step_d, c.step_g, c.step_both, c.reset)], c.steps.disabled, c.status.value)))
+    c.step_both.click()
+    buttons, slider, status = during[0]
+    assert all(buttons) and slider and "Running" in status and "3 rounds" in status
+    assert not any(b.disabled for b in (c.step_d, c.step_g, c.step_both, c.reset)) and not c.steps.disabled
+
+    def broken(steps):
+        raise RuntimeError("the generator step broke")
+
+    monkeypatch.setattr(game, "step_generator", broken)
+    c.step_g.click()
+    assert "Error" in c.status.value and "the generator step broke" in c.status.value
+    assert not c.step_g.disabled
+
+
+def start_up_log(code, **env):
+    """stderr of a fresh Python that runs ``code``, with TF_CPP_MIN_LOG_LEVEL as given (or unset);
+    each line without its time stamp and thread id."""
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"} | env
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                          timeout=300, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr
+    return [re.sub(r"^[IWEF]\d{4} [\d:.]+\s+\d+ ", "", line) for line in done.stderr.splitlines()]
+
+
+def test_importing_gan_lib_keeps_tensorflows_start_up_log_out():
+    # gan_lib sets the variable (which its subprocesses inherit) and discards the C++ log of the
+    # import and of the first look for devices; later TensorFlow messages follow the variable.
+    code = "import gan_lib, os; gan_lib.runtime.describe(); assert os.environ['TF_CPP_MIN_LOG_LEVEL'] == '2'"
+    assert start_up_log(code) == []
+
+
+def test_setting_tf_cpp_min_log_level_brings_the_log_back():
+    # Set by the user, the variable is left alone and the log is exactly TensorFlow's own.
+    code = "import tensorflow as tf; tf.config.list_physical_devices()"
+    plain = start_up_log(code, TF_CPP_MIN_LOG_LEVEL="0")
+    assert start_up_log(f"import gan_lib; {code}", TF_CPP_MIN_LOG_LEVEL="0") == plain
