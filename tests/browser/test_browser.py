@@ -365,6 +365,22 @@ def test_no_raw_source_in_the_text(browser, page):
     assert not shown, f"{page}: " + "; ".join(f"{what}: {found}" for what, found in shown.items())
 
 
+# Code cells whose text is wider than their box, in the fixture's 1280-px window.
+CUT_OFF_CODE = """
+return Array.from(document.querySelectorAll('div.cell_input pre'))
+  .filter(pre => pre.scrollWidth > pre.clientWidth)
+  .map(pre => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''));
+"""
+
+
+@pytest.mark.parametrize("page", list(CHAPTER_NUMBERS) + ["book/appendix_numbers"])
+def test_code_fits_its_box(browser, page):
+    """A code line of up to 88 characters is shown whole: no code cell scrolls sideways."""
+    open_page(browser, page)
+    cut_off = browser.execute_script(CUT_OFF_CODE)
+    assert not cut_off, f"{page_name(page)}: code cut off at the box's edge, e.g. {cut_off[:2]}"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_math_is_typeset_offline(browser, page):
     """Every formula is typeset by a MathJax that comes with the book, not from a CDN."""
