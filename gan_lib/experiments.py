@@ -497,7 +497,8 @@ def sweep_jobs(
     workers = positive_int(workers, "workers")
     out = pathlib.Path(out)
     settings = f"every={every}" if settings is None else settings
-    origin = runtime.provenance(command, repo=pathlib.Path(__file__).resolve().parent)
+    # The output file itself may differ from the commit: a resumed sweep appends to it.
+    origin = runtime.provenance(command, repo=pathlib.Path(__file__).resolve().parent, ignore=[out])
     origin["workers"] = f"{workers} (one TF thread each)" if workers > 1 else "1 (this process, default TF threads)"
     origin["settings"] = settings
     origin["wall time"] = "unfinished"

@@ -9,7 +9,9 @@ on a GPU.
 from __future__ import annotations
 
 import os
+import pathlib
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keras
@@ -145,10 +147,14 @@ def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
     return chosen
 
 
-def provenance(command: str, *, repo: str | os.PathLike | None = None) -> dict[str, str]:
+def provenance(
+    command: str, *, repo: str | os.PathLike | None = None, ignore: Sequence[str | os.PathLike] = ()
+) -> dict[str, str]:
     """Where a stored result came from: command, git commit, UTC date, machine, versions.
 
-    The commit is that of the git checkout ``repo`` (default: the working directory).
+    The commit is that of the git checkout ``repo`` (default: the working directory), marked
+    "+uncommitted" when a tracked file differs from it.  Changes to the files ``ignore`` do not
+    count: a resumed sweep's own output file differs from the commit by the rows it has added.
     """
     import datetime
     import subprocess
@@ -160,7 +166,11 @@ def provenance(command: str, *, repo: str | os.PathLike | None = None) -> dict[s
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=10, cwd=repo
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=repo
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)"]
+            + [f":(exclude){pathlib.Path(path).resolve()}" for path in ignore],
+            capture_output=True,
+            text=True,
+            cwd=repo,
         )
         if dirty.stdout.strip():
             commit += "+uncommitted"

@@ -91,3 +91,25 @@ def test_every_stored_result_starts_with_its_provenance():
         head = [line for line in path.read_text().splitlines() if line.startswith("# ")]
         keys = {line[2:].partition(":")[0] for line in head}
         assert {"command", "commit", "date", "machine"} <= keys, f"{path.name} lacks provenance lines: {keys}"
+
+
+def test_provenance_marks_a_changed_tracked_file_unless_told_to_ignore_it(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "results" / "rows.csv").write_text("a\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "start")
+    clean = runtime.provenance("run", repo=tmp_path)["commit"]
+    assert clean and "+uncommitted" not in clean and clean != "unknown"
+
+    (tmp_path / "results" / "rows.csv").write_text("a\nb\n")  # a resumed sweep appended a row
+    assert runtime.provenance("run", repo=tmp_path)["commit"] == clean + "+uncommitted"
+    ignored = tmp_path / "results" / "rows.csv"
+    assert runtime.provenance("run", repo=tmp_path / "results", ignore=[ignored])["commit"] == clean
+
+    (tmp_path / "code.py").write_text("x = 2\n")  # any other change still counts
+    assert runtime.provenance("run", repo=tmp_path, ignore=[ignored])["commit"] == clean + "+uncommitted"
