@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
+	sh scripts/install_fashion_mnist.sh
 	$(BIN)/python -m pytest -x tests/ --ignore=tests/browser
 
 ## browser: the built book (_build/html) in headless Chromium; installs Debian's chromium if missing

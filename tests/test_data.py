@@ -111,10 +111,12 @@ def test_as_dataset_gives_full_shuffled_batches_forever():
 
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
-    """An empty Keras cache folder, so nothing is found on disk."""
+    """An empty Keras cache folder, and an empty folder in place of Debian's, so nothing is found on disk."""
     folder = tmp_path / "datasets"
     folder.mkdir()
     monkeypatch.setattr(data, "keras_cache_dirs", lambda: [str(folder)])
+    (tmp_path / "no-debian-files").mkdir()
+    monkeypatch.setenv(data.FASHION_MNIST_DIR_VARIABLE, str(tmp_path / "no-debian-files"))
     return folder
 
 
@@ -137,18 +139,21 @@ def test_mnist_offline_fails_fast_and_names_digits(loader, hang, empty_cache, mo
 
     no_network(monkeypatch, hang=hang)
     start = time.perf_counter()
-    with pytest.raises(ConnectionError, match=r"gan_lib\.data\.digits\(\)"):
+    with pytest.raises(ConnectionError, match=r"gl\.data\.digits\(\)"):
         loader("train")
     assert time.perf_counter() - start < 5.0
     if not hang:  # with a hanging network each probe waits its full timeout; once is enough
         assert not data.available("mnist") and not data.available("fashion_mnist")
 
 
-def _write_idx(path, array, header_bytes):
+def _write_idx(path, array):
+    """An IDX file of unsigned bytes: magic 0x0000080d (d dimensions), d big-endian sizes, the bytes."""
     import gzip
 
+    array = np.asarray(array).astype(np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">u4").tobytes()
     with gzip.open(path, "wb") as file:
-        file.write(b"\0" * header_bytes + array.astype(np.uint8).tobytes())
+        file.write(header + array.tobytes())
 
 
 def test_mnist_and_fashion_mnist_read_the_keras_cache_offline(empty_cache, monkeypatch):
@@ -160,8 +165,8 @@ def test_mnist_and_fashion_mnist_read_the_keras_cache_offline(empty_cache, monke
     np.savez(empty_cache / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     (empty_cache / "fashion-mnist").mkdir()
     for stem, images, labels in (("train", x_train, y_train), ("t10k", x_test, y_test)):
-        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-labels-idx1-ubyte.gz", labels, 8)
-        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-images-idx3-ubyte.gz", images, 16)
+        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-labels-idx1-ubyte.gz", labels)
+        _write_idx(empty_cache / "fashion-mnist" / f"{stem}-images-idx3-ubyte.gz", images)
     for loader in (data.mnist, data.fashion_mnist):
         images, labels = loader("train")
         assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32 and labels.dtype == np.int64
@@ -240,3 +245,246 @@ def test_as_dataset_is_not_autotuned():
     # every fit() call overrun by up to the thread's (doubling) sleep period.
     dataset = data.as_dataset(np.zeros((8, 2), np.float32), 4, seed=0)
     assert dataset.options().autotune.enabled is False
+
+
+# --- Fashion-MNIST: the real files (Debian's package), the three places it reads, corrupt files.
+
+FASHION_NAMES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+
+def _apt_can_run() -> bool:
+    """Whether apt-get could install a package here (as root, or through passwordless sudo)."""
+    import shutil
+
+    if shutil.which("apt-get") is None:
+        return False
+    if os.geteuid() == 0:
+        return True
+    if shutil.which("sudo") is None:
+        return False
+    return subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def real_fashion(monkeypatch):
+    """The folder holding the real Fashion-MNIST files (Debian's package, else Keras' cache).
+    Missing files fail the test where apt-get could install them, and skip it only where it cannot."""
+    monkeypatch.delenv(data.FASHION_MNIST_DIR_VARIABLE, raising=False)
+    folder = data._fashion_folder()
+    if folder is None:
+        message = (
+            f"Fashion-MNIST is not installed: no files in {data.DEBIAN_FASHION_MNIST_DIR} or Keras' cache; "
+            "`sh scripts/install_fashion_mnist.sh` installs Debian's dataset-fashion-mnist (`make unit` runs it)"
+        )
+        if _apt_can_run():
+            pytest.fail(message)
+        pytest.skip(f"{message}, but apt-get cannot run here")
+    return folder
+
+
+def test_fashion_mnist_is_read_from_debians_package_when_installed(real_fashion):
+    if not os.path.isfile(os.path.join(data.DEBIAN_FASHION_MNIST_DIR, FASHION_NAMES["train"][0])):
+        pytest.skip(f"Debian's dataset-fashion-mnist is not installed ({real_fashion} is Keras' cache)")
+    # The folder `dpkg -L dataset-fashion-mnist` lists, searched before Keras' cache.
+    assert real_fashion == data.DEBIAN_FASHION_MNIST_DIR == "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.mark.parametrize(("split", "size"), [("train", 60_000), ("test", 10_000)])
+def test_fashion_mnist_splits_sizes_classes_and_range(real_fashion, split, size):
+    images, labels = data.fashion_mnist(split)
+    assert images.shape == (size, 28, 28, 1) and images.dtype == np.float32
+    assert labels.shape == (size,) and labels.dtype == np.int64
+    # Balanced: 6,000 training and 1,000 test images of each of the 10 classes.
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), np.full(10, size // 10))
+    # Exactly [-1, 1], both ends reached: 0 maps to -1 and 255 to 1, with nothing outside.
+    assert images.min() == -1.0 and images.max() == 1.0
+    # Every value is one of the 256 levels k / 127.5 - 1.
+    levels = (images[:2000].astype(np.float64) + 1.0) * 127.5
+    np.testing.assert_allclose(levels, np.round(levels), atol=1e-3)
+
+
+def test_fashion_mnist_all_is_train_then_test(real_fashion):
+    images, labels = data.fashion_mnist("all")
+    assert images.shape == (70_000, 28, 28, 1) and labels.shape == (70_000,)
+    np.testing.assert_array_equal(labels[:60_000], data.fashion_mnist("train")[1])
+    np.testing.assert_array_equal(images[60_000:], data.fashion_mnist("test")[0])
+
+
+def test_fashion_mnist_calls_return_fresh_arrays(real_fashion):
+    first_images, first_labels = data.fashion_mnist("test")
+    first_images[:] = 0.0  # changing what one call returned ...
+    first_labels[:] = 0
+    second_images, second_labels = data.fashion_mnist("test")
+    assert second_images.min() == -1.0 and second_images.max() == 1.0  # ... leaves the next call intact
+    assert np.bincount(second_labels).tolist() == [1000] * 10
+
+
+def test_fashion_mnist_debian_and_keras_paths_give_identical_arrays(real_fashion, tmp_path, monkeypatch):
+    """Three read paths over the same bytes: gan_lib on Debian's folder, gan_lib on a Keras cache
+    (Debian's folder hidden), and Keras' own ``fashion_mnist.load_data()`` on that cache."""
+    import shutil
+
+    keras_home = tmp_path / "keras-home"
+    cache = keras_home / "datasets" / "fashion-mnist"
+    cache.mkdir(parents=True)
+    for pair in FASHION_NAMES.values():
+        for name in pair:
+            shutil.copyfile(os.path.join(real_fashion, name), cache / name)
+    # Keras' own reader, in a fresh interpreter that sees only this cache. A download attempt
+    # would go through an unreachable proxy and fail, so a pass means the cache was read.
+    saved = tmp_path / "keras.npz"
+    code = ("import sys, numpy as np, keras; (a, b), (c, d) = keras.datasets.fashion_mnist.load_data(); "
+            "np.savez(sys.argv[1], x_train=a, y_train=b, x_test=c, y_test=d)")
+    env = {**os.environ, "KERAS_HOME": str(keras_home), "https_proxy": "http://127.0.0.1:9",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code, str(saved)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    keras_arrays = np.load(saved)
+
+    no_network(monkeypatch)
+    monkeypatch.setattr(data, "keras_cache_dirs", lambda: [str(keras_home / "datasets")])
+    for split, stem in (("train", "train"), ("test", "test")):
+        first_images, first_labels = data.fashion_mnist(split)  # from real_fashion (Debian's folder)
+        monkeypatch.setenv(data.FASHION_MNIST_DIR_VARIABLE, str(tmp_path / "hidden"))
+        assert data._fashion_folder() == str(cache)
+        cache_images, cache_labels = data.fashion_mnist(split)  # from the Keras cache
+        monkeypatch.delenv(data.FASHION_MNIST_DIR_VARIABLE)
+        assert data._fashion_folder() == real_fashion
+        np.testing.assert_array_equal(cache_images, first_images)
+        np.testing.assert_array_equal(cache_labels, first_labels)
+        x, y = keras_arrays[f"x_{stem}"], keras_arrays[f"y_{stem}"]
+        np.testing.assert_array_equal(first_images[..., 0], x.astype(np.float32) / 127.5 - 1.0)
+        np.testing.assert_array_equal(first_labels, y)
+        del first_images, cache_images
+
+
+def _fashion_files(folder, sizes=(("train", 20), ("test", 10))):
+    """Small, valid Fashion-MNIST-style files in ``folder``; returns the arrays written."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for split, n in sizes:
+        images = rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
+        labels = np.arange(n) % 10
+        _write_idx(folder / FASHION_NAMES[split][0], images)
+        _write_idx(folder / FASHION_NAMES[split][1], labels)
+        written[split] = (images, labels)
+    return written
+
+
+def test_fashion_mnist_reads_the_folder_the_environment_variable_names(empty_cache, tmp_path, monkeypatch):
+    no_network(monkeypatch)
+    written = _fashion_files(tmp_path / "elsewhere")
+    monkeypatch.setenv(data.FASHION_MNIST_DIR_VARIABLE, str(tmp_path / "elsewhere"))
+    images, labels = data.fashion_mnist("test")
+    np.testing.assert_array_equal(images[..., 0], written["test"][0] / np.float32(127.5) - np.float32(1.0))
+    np.testing.assert_array_equal(labels, written["test"][1])
+    assert data.available("fashion_mnist")
+
+
+@pytest.mark.parametrize("hang", [False, True])
+def test_fashion_mnist_offline_fails_within_5_s_naming_every_way_out(hang, empty_cache, monkeypatch):
+    import time
+
+    import keras
+
+    def download():
+        raise AssertionError("offline, Keras' download must not even be tried")
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", download)
+    no_network(monkeypatch, hang=hang)
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError) as error:
+        data.fashion_mnist("train")
+    assert time.perf_counter() - start < 5.0
+    message = str(error.value)
+    assert "apt-get install dataset-fashion-mnist" in message
+    assert str(empty_cache / "fashion-mnist") in message  # Keras' cache folder, as searched
+    assert "gl.data.digits()" in message
+    assert data.FASHION_MNIST_DIR_VARIABLE in message
+
+
+def test_fashion_mnist_failed_download_gives_the_same_error(empty_cache, monkeypatch):
+    import keras
+
+    def download():
+        raise OSError("HTTP Error 503: Service Unavailable")
+
+    monkeypatch.setattr(data, "reachable", lambda *args, **kwargs: True)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", download)
+    with pytest.raises(ConnectionError, match=r"apt-get install dataset-fashion-mnist") as error:
+        data.fashion_mnist("test")
+    assert "503" in str(error.value.__cause__)
+
+
+def test_fashion_mnist_downloads_through_keras_then_reads_its_cache(empty_cache, monkeypatch):
+    import keras
+
+    calls = []
+
+    def download():  # what load_data leaves behind: the four files in Keras' cache
+        calls.append(1)
+        _fashion_files(empty_cache / "fashion-mnist", sizes=(("train", 30), ("test", 10)))
+
+    monkeypatch.setattr(data, "reachable", lambda *args, **kwargs: True)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", download)
+    images, labels = data.fashion_mnist("train")
+    assert images.shape == (30, 28, 28, 1) and labels.tolist() == [i % 10 for i in range(30)]
+    data.fashion_mnist("test")
+    assert calls == [1]  # the second call finds the files in the cache
+
+
+def _gzip(raw: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(raw)
+
+
+def _idx(array, type_code=0x08) -> bytes:
+    array = np.asarray(array).astype(np.uint8)
+    return bytes([0, 0, type_code, array.ndim]) + np.array(array.shape, ">u4").tobytes() + array.tobytes()
+
+
+GOOD_IMAGES = np.zeros((20, 28, 28), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "reason"),
+    [
+        ("images", _idx(GOOD_IMAGES), None),  # the control: a valid file loads
+        ("images", _idx(GOOD_IMAGES), "not a complete gzip file"),  # written uncompressed
+        ("images", _gzip(_idx(GOOD_IMAGES))[:-30], "not a complete gzip file"),  # a cut-off download
+        ("images", _gzip(b"\x1f\x8b" + _idx(GOOD_IMAGES)[2:]), "no IDX magic number"),
+        ("images", _gzip(_idx(GOOD_IMAGES, type_code=0x0D)), "type code 0x0d"),
+        ("images", _gzip(_idx(GOOD_IMAGES)[:-100]), "header says shape (20, 28, 28)"),
+        ("images", _gzip(_idx(GOOD_IMAGES) + b"\0"), "the file holds 15681"),
+        ("images", _gzip(bytes([0, 0, 8, 3, 0, 0])), "a header of 3 dimensions in 6 bytes"),
+        ("images", _gzip(_idx(np.zeros((20, 28, 27)))), "not (n, 28, 28)"),
+        ("labels", _gzip(_idx(np.arange(19) % 10)), "holds 19 labels"),
+        ("labels", _gzip(_idx(np.full(20, 10))), "a label 10"),
+    ],
+)
+def test_fashion_mnist_corrupt_files_give_a_clear_error(empty_cache, tmp_path, monkeypatch, file, content, reason):
+    no_network(monkeypatch)
+    folder = tmp_path / "corrupt"
+    _fashion_files(folder)
+    path = folder / FASHION_NAMES["train"][0 if file == "images" else 1]
+    if reason is None:
+        content = _gzip(content)
+    path.write_bytes(content)
+    monkeypatch.setenv(data.FASHION_MNIST_DIR_VARIABLE, str(folder))
+    if reason is None:
+        assert data.fashion_mnist("train")[0].shape == (20, 28, 28, 1)
+        return
+    with pytest.raises(ValueError, match="corrupt") as error:
+        data.fashion_mnist("train")
+    assert str(path) in str(error.value) and reason in str(error.value), str(error.value)
+
+
+def test_fashion_mnist_rejects_an_unknown_split():
+    with pytest.raises(ValueError, match="split"):
+        data.fashion_mnist("validation")
