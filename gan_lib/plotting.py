@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def samples(
@@ -429,16 +430,28 @@ def playground_panels(
     title: str = "",
     figure: plt.Figure | None = None,
 ) -> plt.Figure:
-    """The playground's four panels (``gan_lib.widgets.Playground``), from plain arrays.
+    """The playground's panels (``gan_lib.widgets.Playground``), from plain arrays.
 
     Top left: generated samples over the true modes, on D's heat map. Top right: the
     direction the generator's loss pushes each of ``arrow_points`` (``arrows``), on D's
-    contours. Bottom: the losses and the mode coverage against the number of updates.
-    ``losses`` and ``coverage`` each hold an ``"updates"`` sequence and one curve per other key.
+    contours. Bottom left: the losses against the number of updates. Bottom right: the mode
+    coverage and, if ``coverage`` holds ``"reverse_kl"``, the reverse KL below it (a fifth
+    panel sharing its axis of updates).  ``losses`` and ``coverage`` each hold an
+    ``"updates"`` sequence and one curve per other key.
     """
     if figure is None:
         figure = plt.figure(figsize=(9.5, 7))
-    axes = figure.subplots(2, 2)
+    divergence = "reverse_kl" in coverage
+    grid = figure.add_gridspec(2, 2)
+    axes = np.empty((2, 2), dtype=object)
+    for row, column in ((0, 0), (0, 1), (1, 0)):
+        axes[row, column] = figure.add_subplot(grid[row, column])
+    if divergence:
+        right = grid[1, 1].subgridspec(2, 1, hspace=0.08, height_ratios=(3, 2))
+        axes[1, 1] = figure.add_subplot(right[0])
+        kl_ax = figure.add_subplot(right[1], sharex=axes[1, 1])
+    else:
+        axes[1, 1] = figure.add_subplot(grid[1, 1])
     extent = (grid_x.min(), grid_x.max(), grid_y.min(), grid_y.max())
     heat = axes[0, 0].imshow(d_values, origin="lower", extent=extent, cmap="YlGn", aspect="equal")
     figure.colorbar(heat, ax=axes[0, 0], fraction=0.046, pad=0.04, label=d_label)
@@ -487,7 +500,7 @@ def playground_panels(
     ax.plot(coverage["updates"], coverage["modes"], marker="o", ms=3, color="tab:green", label="modes covered")
     ax.axhline(n_modes, color="gray", ls=":", label=f"all ({n_modes})")
     ax.set_ylim(-0.5, n_modes + 0.5)
-    ax.set_xlabel("updates (D and G steps)")
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # modes are counted: no 2.5 on the axis
     ax.set_ylabel("modes")
     quality = ax.twinx()
     quality.plot(coverage["updates"], 100 * np.asarray(coverage["high_quality"], dtype=float), color="tab:purple",
@@ -495,9 +508,30 @@ def playground_panels(
     quality.set_ylim(-2, 102)
     quality.set_ylabel("high quality (%)")
     lines = ax.get_legend_handles_labels()[0] + quality.get_legend_handles_labels()[0]
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="center right")
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=7 if divergence else 8, loc="center right")
     ax.set_title("mode coverage (2,500 samples)")
+    if divergence:
+        ax.tick_params(labelbottom=False)
+        _reverse_kl_panel(kl_ax, coverage["updates"], coverage["reverse_kl"], n_modes)
+    else:
+        ax.set_xlabel("updates (D and G steps)")
     if title:
         figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def _reverse_kl_panel(ax: plt.Axes, updates: Sequence[int], reverse_kl: Sequence[float], n_modes: int) -> None:
+    """The reverse KL of the high-quality samples' mode histogram from the uniform one, over training:
+    0 when every mode gets its share, log(modes) when one mode takes every high-quality sample.
+    Where no sample is high quality the divergence is undefined (inf) and the curve has a gap."""
+    values = np.asarray(reverse_kl, dtype=float)
+    values = np.where(np.isfinite(values), values, np.nan)
+    ax.plot(updates, values, marker="o", ms=3, color="tab:orange", label="reverse KL")
+    ceiling = float(np.log(n_modes))
+    if n_modes > 1:
+        ax.axhline(ceiling, color="gray", ls=":", label="one mode only")
+    ax.set_ylim(-0.05 * max(ceiling, 0.1), 1.1 * max(ceiling, 0.1))
+    ax.set_ylabel("reverse KL\n(nats)")
+    ax.set_xlabel("updates (D and G steps)")
+    ax.legend(fontsize=7, loc="best")

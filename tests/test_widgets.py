@@ -1,8 +1,10 @@
+import asyncio
 import os
 import re
 import struct
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -481,3 +483,320 @@ def test_setting_tf_cpp_min_log_level_brings_the_log_back():
     code = "import tensorflow as tf; tf.config.list_physical_devices()"
     plain = start_up_log(code, TF_CPP_MIN_LOG_LEVEL="0")
     assert start_up_log(f"import gan_lib; {code}", TF_CPP_MIN_LOG_LEVEL="0") == plain
+
+
+# --- play/pause, tooltips, the custom dataset and the divergence curve (issue 19, part 2) ---
+
+
+def run_in_event_loop(scenario):
+    """Run ``scenario`` (a coroutine function) in an asyncio event loop, as a kernel runs the widgets'
+    callbacks: ``play`` then starts a background task on that loop."""
+    return asyncio.run(scenario())
+
+
+async def until(condition, seconds=120):
+    """Wait, giving the event loop back, until ``condition()`` holds (as a kernel would handle a click)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
+def test_play_runs_its_rounds_in_frames_in_the_background(playground):
+    c = playground.widgets
+
+    async def scenario():
+        task = playground.play(rounds=120, per_frame=50)
+        assert isinstance(task, asyncio.Task)  # returned at once: the frames run on the event loop
+        assert playground.playing and playground.g_updates == 0
+        assert c.play.value and c.play.description == "pause" and c.speed.value == 50
+        assert all(b.disabled for b in (c.step_d, c.step_g, c.step_both, c.train, c.rounds))
+        assert not c.reset.disabled and not c.loss.disabled  # settings stay live while playing
+        assert "Playing" in c.status.value
+        return await asyncio.wait_for(task, 120)
+
+    assert run_in_event_loop(scenario) == 120
+    # Frames of 50, 50 and 20 rounds (2 updates a round), each measured and drawn.
+    assert playground.coverage_history["updates"] == [0, 100, 200, 240]
+    assert (playground.d_updates, playground.g_updates) == (120, 120) and len(playground.losses["updates"]) == 120
+    assert c.progress.description == "steps 120/120"
+    assert not playground.playing and not c.play.value and c.play.description == "play"
+    assert not any(b.disabled for b in c.buttons) and "Playing" not in c.status.value
+
+
+def test_pause_stops_a_run_between_frames(playground):
+    c = playground.widgets
+    picture = c.image.value
+
+    async def scenario():
+        c.speed.value = 10
+        # 600 rounds at most (not an endless run), so that a pause that does not work fails, not hangs
+        task = playground.play(rounds=600)
+        await until(lambda: playground.g_updates >= 30)  # the kernel handles clicks between frames ...
+        c.play.value = False  # ... so pause, pressed during the run, is handled there
+        assert await asyncio.wait_for(task, 120) == 30
+        stopped = (playground.d_updates, playground.g_updates)
+        await asyncio.sleep(0.3)
+        return stopped
+
+    assert run_in_event_loop(scenario) == (30, 30)
+    assert (playground.d_updates, playground.g_updates) == (30, 30)  # nothing ran after pause
+    assert playground.coverage_history["updates"] == [0, 20, 40, 60]
+    assert c.image.value != picture and "D updates 30, G updates 30" in c.status.value
+    assert not c.play.value and not c.step_both.disabled
+
+    async def pressed():
+        c.play.value = True  # the reader presses play: a run without end, until pause
+        task = playground._task
+        assert isinstance(task, asyncio.Task) and c.play.description == "pause"
+        await until(lambda: playground.g_updates >= 40)
+        c.play.value = False
+        await asyncio.wait_for(task, 120)
+
+    run_in_event_loop(pressed)
+    assert playground.g_updates == 40 and not playground.playing
+
+
+def test_settings_apply_between_frames_of_a_run(playground):
+    c = playground.widgets
+
+    async def scenario():
+        task = playground.play(rounds=600, per_frame=10)
+        await until(lambda: playground.g_updates >= 20)
+        c.loss.value = "hinge"
+        c.d_lr.value = 1e-2
+        await until(lambda: playground.g_updates >= 40)
+        playground.pause()
+        await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
+
+    run_in_event_loop(scenario)
+    assert playground.g_updates == 40  # the game went on, with the new loss and learning rate
+    assert playground.gan.adversarial_loss.name == "hinge"
+    assert float(keras.ops.convert_to_numpy(playground.gan.d_optimizer.learning_rate)) == pytest.approx(1e-2)
+
+
+def test_reset_and_a_new_dataset_pause_a_run(playground):
+    c = playground.widgets
+
+    async def scenario():
+        task = playground.play(rounds=600, per_frame=10)
+        await until(lambda: playground.g_updates >= 10)
+        c.reset.click()
+        await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
+        assert playground.g_updates == 0 and not playground.playing
+        task = playground.play(rounds=600, per_frame=10)
+        await until(lambda: playground.g_updates >= 10)
+        c.dataset.value = "two modes"  # a new game
+        await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
+
+    run_in_event_loop(scenario)
+    assert playground.g_updates == 0 and len(playground.centers) == 2
+    assert not c.play.value and not any(b.disabled for b in c.buttons)
+
+
+def test_play_stops_on_divergence_and_reports_errors(playground, monkeypatch):
+    c = playground.widgets
+    poisoned = playground.gan.generator.get_weights()
+    poisoned[0][:] = np.nan
+    playground.gan.generator.set_weights(poisoned)
+
+    async def play_on():
+        return await asyncio.wait_for(playground.play(rounds=600, per_frame=10), 120)
+
+    assert run_in_event_loop(play_on) == 0  # nothing to play once diverged
+    assert "Diverged" in c.status.value and not c.play.value
+    c.reset.click()
+
+    def broken(rounds):
+        raise RuntimeError("the frame broke")
+
+    monkeypatch.setattr(playground, "_frame", broken)
+
+    async def scenario():
+        c.play.value = True
+        task = playground._task
+        await asyncio.wait([task], timeout=120)
+        await asyncio.sleep(0)  # the task's done callback
+
+    run_in_event_loop(scenario)
+    assert "Error" in c.status.value and "the frame broke" in c.status.value
+    assert not c.play.value and not c.step_d.disabled
+
+
+def test_play_without_an_event_loop_and_bad_values(playground):
+    c = playground.widgets
+    assert playground.play(rounds=30, per_frame=25) is None  # a script: the frames run before play returns
+    assert playground.g_updates == 30 and playground.coverage_history["updates"] == [0, 50, 60]
+    assert c.speed.value == 25 and not c.play.value
+    with pytest.raises(ValueError, match="event loop"):
+        playground.play()  # would never end
+    with pytest.raises(ValueError, match="rounds"):
+        playground.play(rounds=0)
+    with pytest.raises(ValueError, match="per_frame"):
+        playground.play(rounds=5, per_frame=-1)
+    assert playground.g_updates == 30 and playground.rounds_per_frame == 25
+    playground.play(rounds=7, per_frame=7)  # a speed off the slider's stops is added to them
+    assert c.speed.value == 7 and 7 in c.speed.options and playground.g_updates == 37
+
+    async def twice():
+        task = playground.play(per_frame=5)
+        with pytest.raises(RuntimeError, match="already playing"):
+            playground.play()
+        playground.pause()
+        await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
+
+    run_in_event_loop(twice)
+
+
+def test_the_one_dimensional_game_plays_and_pauses(game):
+    c = game.widgets
+
+    async def scenario():
+        c.steps.value = 4  # the steps per click are the rounds per frame
+        task = game.play(rounds=400)
+        assert c.play.value and c.play.description == "pause" and c.step_both.disabled and not c.steps.disabled
+        await until(lambda: game.d_steps >= 8)
+        c.play.value = False
+        await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
+        await asyncio.sleep(0.2)
+
+    picture = c.image.value
+    run_in_event_loop(scenario)
+    assert (game.d_steps, game.g_steps) == (8, 8) and c.image.value != picture
+    assert "D steps 8, G steps 8" in c.status.value and "Playing" not in c.status.value
+    assert not c.play.value and not c.step_both.disabled
+    game.play(rounds=5, per_frame=2)  # frames of 2, 2 and 1 rounds, without an event loop
+    assert (game.d_steps, game.g_steps) == (13, 13) and c.steps.value == 2
+
+    async def pressed():
+        c.play.value = True  # the reader presses play: a run without end, until pause
+        task = game._task
+        await until(lambda: game.d_steps >= 17)
+        c.play.value = False
+        await asyncio.wait_for(task, 120)
+
+    run_in_event_loop(pressed)
+    assert game.d_steps == 17 and not game.playing
+
+
+def setting_widgets(front):
+    c = front.widgets
+    if isinstance(front, gl.widgets.Playground):
+        return [*c.settings, *c.buttons, c.progress]
+    return [c.steps, *c.buttons]
+
+
+@pytest.mark.parametrize("which", ["game", "playground"])
+def test_every_control_has_a_short_tooltip(which, game, playground):
+    front = game if which == "game" else playground
+    for widget in setting_widgets(front):
+        # ipywidgets 8 calls it ``tooltip``; 7 calls it ``description_tooltip`` except on buttons
+        text = widget.tooltip if widget.has_trait("tooltip") else widget.description_tooltip
+        assert text, f"{widget.description!r} has no tooltip"
+        assert text == gl.widgets.tooltip(widget)
+        assert len(text) <= 110 and text.count(". ") == 0, f"not one short sentence: {text!r}"
+
+
+def test_custom_mixture_parameters_make_the_data(playground):
+    c = playground.widgets
+    assert c.custom.layout.display == "none"  # shown only for the custom dataset
+    c.dataset.value = "custom"
+    assert c.custom.layout.display is None
+    np.testing.assert_allclose(playground.centers, gl.data.ring_centers(8, 1.0))  # the defaults: a ring of 8
+    c.step_both.click()
+    c.modes.value = 5  # a new mixture: a new game
+    assert playground.g_updates == 0 and len(playground.centers) == 5
+    c.radius.value = 2.0
+    np.testing.assert_allclose(np.linalg.norm(playground.centers, axis=1), 2.0, rtol=1e-6)
+    c.arrangement.value = "line"
+    np.testing.assert_allclose(playground.centers, [[-2, 0], [-1, 0], [0, 0], [1, 0], [2, 0]], atol=1e-6)
+    c.std.value = 0.1
+    assert playground.std == 0.1 and playground.limit == pytest.approx(3.0)
+    # the real data sit around the centres, 0.1 apart on average
+    distance = np.min(np.linalg.norm(playground.real[:, None] - playground.centers[None], axis=2), axis=1)
+    assert 0.08 < np.mean(distance) < 0.16
+    assert "custom (line of 5, radius 2, std 0.1)" in playground.title().replace("\n", " ")
+    playground.configure(modes=9, arrangement="grid", radius=1.0, std=0.05)
+    assert sorted(set(np.round(playground.centers.ravel(), 6))) == [-1.0, 0.0, 1.0]
+    assert (c.modes.value, c.arrangement.value, c.radius.value) == (9, "grid", 1.0)  # the controls follow
+    c.dataset.value = "ring"
+    assert len(playground.centers) == 8 and c.custom.layout.display == "none"
+
+
+def test_bad_custom_mixtures_are_refused_with_reasons(playground):
+    c = playground.widgets
+    c.dataset.value = "custom"
+    c.step_both.click()
+    before = (dict(playground.settings), playground.centers.copy(), playground.g_updates)
+    refusals = [
+        ("arrangement", "grid", "square number of modes"),  # 8 modes
+        ("std", 0.5, "overlap"),  # 3 std either side of modes 0.77 apart
+        ("modes", 24, "overlap"),  # 24 modes on a ring of radius 1 with std 0.05 are 0.26 apart
+    ]
+    for name, value, reason in refusals:
+        getattr(c, name).value = value
+        assert "Not applied" in c.status.value and reason in c.status.value, c.status.value
+        # rolled back: the controls show the settings in force, and the game goes on
+        assert getattr(c, name).value == before[0][name]
+        assert playground.settings == before[0] and playground.g_updates == before[2]
+        np.testing.assert_array_equal(playground.centers, before[1])
+    with pytest.raises(ValueError, match="at most 36"):
+        playground.configure(modes=37)
+    with pytest.raises(ValueError, match="radius"):
+        playground.configure(radius=0.0)
+    with pytest.raises(ValueError, match="arrangement"):
+        playground.configure(arrangement="spiral")
+    c.dataset.value = "grid"
+    with pytest.raises(ValueError, match="custom dataset"):
+        playground.configure(modes=4)  # only the custom dataset has these
+    with pytest.raises(ValueError, match="custom dataset"):
+        gl.widgets.Playground(std=0.1)
+    assert playground.settings["modes"] == 8 and len(playground.centers) == 25
+
+
+def test_the_custom_centres():
+    np.testing.assert_allclose(gl.widgets.custom_centers("line", 1, 3.0), [[0, 0]])
+    np.testing.assert_allclose(gl.widgets.custom_centers("grid", 1, 3.0), [[0, 0]])
+    np.testing.assert_allclose(gl.widgets.custom_centers("grid", 4, 3.0), [[-3, -3], [-3, 3], [3, -3], [3, 3]])
+    np.testing.assert_allclose(gl.widgets.custom_centers("ring", 4, 2.0), [[2, 0], [0, 2], [-2, 0], [0, -2]],
+                               atol=1e-6)
+    single = small_playground(dataset="custom", arrangement="line", modes=1, std=0.2)
+    assert single.limit == pytest.approx(0.8)  # a mode at 0: 4 std around it
+    single.train(5)
+    assert single.figure() is not None
+
+
+def test_the_reverse_kl_curve_follows_the_coverage(playground):
+    playground.train(100)
+    history = playground.coverage_history
+    assert len(history["reverse_kl"]) == len(history["updates"]) == 3  # at 0, 50 and 100 rounds
+    assert history["reverse_kl"][-1] == playground.coverage()["reverse_kl"]
+    figure = playground.figure()
+    kl_axes = [ax for ax in figure.axes if ax.get_ylabel() == "reverse KL\n(nats)"]
+    assert len(kl_axes) == 1
+    curve = kl_axes[0].lines[0]
+    expected = np.where(np.isfinite(history["reverse_kl"]), history["reverse_kl"], np.nan)  # inf: a gap
+    np.testing.assert_array_equal(curve.get_ydata(), expected)
+    # the ceiling: every high-quality sample in one mode
+    assert [line.get_ydata()[0] for line in kl_axes[0].lines[1:]] == [pytest.approx(np.log(8))]
+    # the coverage panel above shares its axis of updates, and its title stays
+    assert "mode coverage (2,500 samples)" in [ax.get_title() for ax in figure.axes]
+
+
+def test_playground_panels_without_a_divergence_curve(playground):
+    coverage = {k: v for k, v in playground.coverage_history.items() if k != "reverse_kl"}
+    grid_x, grid_y, values = playground.discriminator_map(10)
+    fake = playground.samples(20)
+    figure = gl.plotting.playground_panels(
+        grid_x=grid_x, grid_y=grid_y, d_values=values, d_label="D(x)", fake=fake, centers=playground.centers,
+        arrow_points=fake[:5], arrows=playground.generator_push(fake[:5]), losses=playground.losses,
+        coverage=coverage, n_modes=8)
+    assert not any("reverse KL" in ax.get_ylabel() for ax in figure.axes)
+    assert len([ax for ax in figure.axes if ax.get_title()]) == 4
+
+
+def test_controls_show_settings_beyond_their_sliders(playground):
+    # A slider clamps a value outside its range; the controls widen the range instead.
+    c = playground.widgets
+    playground.configure(d_steps=20, d_lr=0.5)
+    assert c.d_steps.value == 20 and c.d_lr.value == pytest.approx(0.5)

@@ -14,7 +14,11 @@ check what the page shows:
 - after each click the whole picture, and the button clicked, are in the window without scrolling;
 - every click changes the picture and the status line as it should (step D, step G, step both,
   train N, reset); while a run runs the buttons are disabled and the status says so; the progress
-  bar starts empty and counts the steps.
+  bar starts empty and counts the steps;
+- play trains on by itself (the step counter in the status line advances, frame after frame), and
+  pause, clicked while it plays, stops it (the counter and the picture then stay put);
+- every control carries its tooltip in the page (the ``title`` of its label, or of the button);
+- the 2-D playground's "custom" dataset shows its mixture's controls and redraws.
 
 Screenshots go to ``_build/screenshots/playground_*.png``. Chromium comes as for test_browser.py;
 without it every test skips. Voilà (``voila`` in requirements.txt) is needed: without it they fail.
@@ -26,6 +30,7 @@ import base64
 import io
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -35,6 +40,7 @@ import urllib.request
 import numpy as np
 import pytest
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 from test_browser import chromium_paths, install_chromium
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -70,12 +76,13 @@ return {
 };
 """
 
-# The status line, the progress bar's label, and each button's text, state and place.
+# The status line, the progress bar's label, and each button's text, state and place (the play
+# toggle among them: ipywidgets draws both kinds as button.jupyter-button).
 CONTROLS = """
-const buttons = Array.from(document.querySelectorAll('button.widget-button'));
+const buttons = Array.from(document.querySelectorAll('button.jupyter-button'));
 const label = document.querySelector('.widget-hprogress .widget-label');
 return {
-  status: (document.querySelector('.widget-html-content') || {innerText: ''}).innerText,
+  status: (document.querySelector('.gan-lib-status .widget-html-content') || {innerText: ''}).innerText,
   progress: label ? label.innerText : null,
   buttons: Object.fromEntries(buttons.map(b => {
     const r = b.getBoundingClientRect();
@@ -89,12 +96,30 @@ return {
 WATCH = """
 window.seen = [];
 const record = () => {
-  const status = (document.querySelector('.widget-html-content') || {innerText: ''}).innerText;
-  const buttons = Array.from(document.querySelectorAll('button.widget-button'));
+  const status = (document.querySelector('.gan-lib-status .widget-html-content') || {innerText: ''}).innerText;
+  const buttons = Array.from(document.querySelectorAll('button.jupyter-button'));
   window.seen.push({status: status, disabled: buttons.map(b => b.disabled)});
 };
 new MutationObserver(record).observe(document.body, {subtree: true, childList: true, attributes: true,
                                                      characterData: true});
+"""
+
+
+# Each control's tooltip as the page has it (the title attribute, which the browser shows on hover):
+# ipywidgets 8 puts it on a control's description label, on a dropdown's menu (whose label, beside it,
+# is an HTML widget with a title of its own), and on a button. HTML widgets (the status line, those
+# labels) are no controls.
+TOOLTIPS = """
+const root = document.querySelector('img.widget-image').closest('.jp-OutputArea-output');
+const labelled = Array.from(root.querySelectorAll('.widget-inline-hbox:not(.widget-html)')).map(box => {
+  const label = box.querySelector('.widget-label');
+  const titled = box.querySelector('[title]');
+  const name = (label && label.textContent.trim()) || box.textContent.trim().slice(0, 40);
+  return {name: name, title: (label && label.title) || (titled && titled.title) || ''};
+});
+const buttons = Array.from(root.querySelectorAll('button.jupyter-button'))
+  .map(b => ({name: b.textContent.trim(), title: b.title || ''}));
+return {labelled: labelled, buttons: buttons};
 """
 
 
@@ -267,6 +292,44 @@ def click(driver, name: str, button: str, expected: str) -> dict:
     return controls
 
 
+def check_tooltips(driver, name: str, controls: int, buttons: int) -> None:
+    """Every control (``controls`` with a description, ``buttons`` buttons) has a tooltip in the page."""
+    tips = driver.execute_script(TOOLTIPS)
+    assert len(tips["labelled"]) == controls and len(tips["buttons"]) == buttons, tips
+    missing = [tip["name"] for tip in tips["labelled"] + tips["buttons"] if not tip["title"].strip()]
+    assert not missing, f"{name}: controls without a tooltip: {missing}"
+
+
+def count(driver, pattern: str) -> int:
+    """The step counter in the status line (the first number after ``pattern``)."""
+    status = driver.execute_script(CONTROLS)["status"]
+    match = re.search(pattern + r" (\d+)", status)
+    assert match, f"no {pattern!r} in the status line {status!r}"
+    return int(match.group(1))
+
+
+def play_and_pause(driver, name: str, pattern: str) -> None:
+    """Press play: the counter must advance frame after frame, by itself; press pause while it plays:
+    the run must stop (the counter and the picture stay put), and every button must be enabled again."""
+    start = count(driver, pattern)
+    driver.find_element("xpath", "//button[normalize-space()='play']").click()
+    controls = wait_for(driver, lambda c: "Playing" in c["status"] and "pause" in c["buttons"], "play to start", 60)
+    assert controls["buttons"]["pause"]["disabled"] is False and controls["buttons"]["step D"]["disabled"]
+    wait_for(driver, lambda c: count(driver, pattern) > start, f"{pattern} to advance while playing", 120)
+    first = count(driver, pattern)
+    wait_for(driver, lambda c: count(driver, pattern) > first, f"{pattern} to advance again while playing", 120)
+    check_picture(driver, name)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}_playing.png"))
+    driver.find_element("xpath", "//button[normalize-space()='pause']").click()
+    wait_for(driver, lambda c: idle(c) and "play" in c["buttons"] and "Playing" not in c["status"],
+             "pause to stop the run", 120)
+    stopped, picture = count(driver, pattern), driver.execute_script(PICTURE)["src"]
+    time.sleep(3)  # several frames' time
+    assert count(driver, pattern) == stopped, f"{name}: training went on after pause"
+    assert driver.execute_script(PICTURE)["src"] == picture, f"{name}: the picture changed after pause"
+    check_picture(driver, name, "play")
+
+
 def test_the_playground_in_a_browser(voila, browser):
     name = "playground_2d"
     open_notebook(browser, voila, name)
@@ -276,6 +339,8 @@ def test_the_playground_in_a_browser(voila, browser):
     start = browser.execute_script(CONTROLS)
     assert "D updates 0, G updates 0" in start["status"]
     assert start["progress"] == "steps 0/500"  # empty before any training, and labelled
+    # 13 settings (the custom dataset's four among them, hidden), the progress bar; six buttons
+    check_tooltips(browser, name, controls=14, buttons=6)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_start.png"))
 
     click(browser, name, "step D", "D updates 1, G updates 0")
@@ -291,6 +356,20 @@ def test_the_playground_in_a_browser(voila, browser):
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_trained.png"))
     controls = click(browser, name, "reset", "D updates 0, G updates 0")
     assert controls["progress"] == "steps 0/300"
+    play_and_pause(browser, name, "D updates")
+    check_page(browser, name)
+
+    # The custom dataset: its mixture's controls appear, and a new game starts on a ring of 8.
+    Select(browser.find_element("xpath", "//select[option[@value='custom']]")).select_by_visible_text("custom")
+    wait_for(browser, lambda c: "custom (ring of 8" in c["status"] and "D updates 0" in c["status"] and idle(c),
+             "the custom dataset", 60)
+    shown = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.widget-label, .widget-html-content'))"
+        ".filter(e => e.offsetParent).map(e => e.textContent.trim())")
+    assert {"arrangement", "modes", "radius", "std of a mode"} <= set(shown), shown
+    check_picture(browser, name)
+    check_title_not_cut_off(browser, name)
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}_custom.png"))
     check_page(browser, name)
 
 
@@ -301,6 +380,7 @@ def test_the_one_dimensional_game_in_a_browser(voila, browser):
     check_picture(browser, name)
     check_title_not_cut_off(browser, name)
     assert "D steps 0, G steps 0" in browser.execute_script(CONTROLS)["status"]
+    check_tooltips(browser, name, controls=1, buttons=5)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_start.png"))
 
     click(browser, name, "step D", "D steps 50, G steps 0")
@@ -309,4 +389,5 @@ def test_the_one_dimensional_game_in_a_browser(voila, browser):
     check_title_not_cut_off(browser, name)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_played.png"))
     click(browser, name, "reset", "D steps 0, G steps 0")
+    play_and_pause(browser, name, "D steps")
     check_page(browser, name)
