@@ -46,8 +46,10 @@ def _import_tensorflow_quietly() -> None:
 _import_tensorflow_quietly()
 
 from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
+    checkpoints,
     data,
     dirac,
+    divergence,
     exercises,
     losses,
     metrics,
@@ -76,8 +78,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "GAN",
+    "checkpoints",
     "data",
     "dirac",
+    "divergence",
     "exercises",
     "experiments",
     "losses",

@@ -12,22 +12,31 @@ callbacks and history for free.  One call of ``train_step``:
 The stabilising tricks of ``gan_lib.regularizers`` (penalties, clipping, weight decay,
 label smoothing, instance noise, packing, a moving average of the generator) are switched
 on by keywords of ``GAN.compile``; with none given the step is the plain algorithm.
+
+Two parts of a GAN's bookkeeping have their own modules, which this one builds on:
+``gan_lib.divergence`` (the divergence guard, held as ``gan.guard``, and its callback) and
+``gan_lib.checkpoints`` (the full state on disk: ``save_state``, ``load_state``, ``Checkpoint``).
+Their public names stay importable from here too.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import zipfile
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import losses, regularizers
-from gan_lib._checks import file_path, finite_array, flag, positive_float, positive_int
+from gan_lib import checkpoints, divergence, losses, regularizers
+from gan_lib._checks import finite_array, flag, positive_float, positive_int
 from gan_lib._checks import seed as check_seed
+
+# Re-exported: these lived here before they got their own modules.
+from gan_lib.checkpoints import Checkpoint as Checkpoint
+from gan_lib.divergence import DivergenceError as DivergenceError
+from gan_lib.divergence import DivergenceGuard as DivergenceGuard
 
 _CROSS_ENTROPY = ("minimax", "non_saturating")
 
@@ -70,6 +79,7 @@ class GAN(keras.Model):
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.ema_generator: keras.Model | None = None
+        self.guard: divergence.Guard | None = None  # made by compile
         # Both players are built models, so this model is too; without this, fit() would try to
         # build it by calling it on a data batch (it takes noise, not data).
         self.built = True
@@ -194,28 +204,17 @@ class GAN(keras.Model):
         # Build the optimiser state now, outside any tf.function, so tracing creates no variables.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
-        self._build_guard()
+        # The divergence guard (gan_lib.divergence): the last finite weights and the first bad step.
+        self.guard = divergence.Guard(
+            self._player_variables, lambda: self.g_optimizer.iterations, self.distribute_strategy
+        )
 
-    def _build_guard(self) -> None:
-        """The divergence guard's state, kept in the graph so that it costs no sync per step:
-        a copy of the last finite weights, the first bad step (-1: none) and what went bad
-        (a bit mask over ``_GUARD_QUANTITIES``). Every replica holds the same weights, so the
-        first replica's record stands for all."""
-        with self.distribute_strategy.scope():
-            self._guard_backup = [
-                keras.Variable(keras.ops.convert_to_numpy(w), trainable=False, aggregation="only_first_replica")
-                for w in self._guarded_weights()
-            ]
-            self._guard_step = keras.Variable(-1, dtype="int64", trainable=False, aggregation="only_first_replica")
-            self._guard_what = keras.Variable(0, dtype="int32", trainable=False, aggregation="only_first_replica")
-            self._guard_arrays = keras.Variable(  # which weight arrays were not finite
-                np.zeros(len(self._guard_backup), bool), dtype="bool", trainable=False, aggregation="only_first_replica"
-            )
-        self._guard_kept_step = -1
-
-    def _guarded_weights(self) -> list[Any]:
-        models = [self.generator, self.discriminator] + ([] if self.ema_generator is None else [self.ema_generator])
-        return [w for model in models for w in model.weights]
+    def _player_variables(self) -> dict[str, Any]:
+        """The players' weight variables (and the moving average's), keyed like ``player_weights()``."""
+        models = {"generator": self.generator, "discriminator": self.discriminator}
+        if self.ema_generator is not None:
+            models["ema_generator"] = self.ema_generator
+        return {f"{name}/{i}": w for name, model in models.items() for i, w in enumerate(model.weights)}
 
     def fit(
         self, *args: Any, shuffle: bool = False, divergence_guard: bool = True, **kwargs: Any
@@ -433,28 +432,10 @@ class GAN(keras.Model):
         return {metric.name: metric.result() for metric in self.metrics}
 
     def _guard_before_step(self) -> None:
-        """Keep the weights as they are before this step if they are finite and nothing went
-        bad yet; if they are not finite, the previous step made them so: record it."""
-        weights = self._guarded_weights()
-        # One sum per array: a NaN or Inf anywhere in it makes the sum non-finite (cheaper than
-        # an elementwise is_finite over every weight).
-        finite_each = tf.math.is_finite(tf.stack([tf.reduce_sum(tf.cast(w, "float32")) for w in weights]))
-        finite = tf.reduce_all(finite_each)
-        clean = self._guard_step < 0
-        keep = tf.logical_and(clean, finite)
-        for backup, weight in zip(self._guard_backup, weights):
-            backup.assign(tf.where(keep, weight, backup))
-        went_bad = tf.logical_and(clean, tf.logical_not(finite))
-        self._guard_step.assign(tf.where(went_bad, tf.cast(self.g_optimizer.iterations, "int64"), self._guard_step))
-        self._guard_what.assign(tf.where(went_bad, _WEIGHTS_BAD, self._guard_what))
-        self._guard_arrays.assign(tf.where(went_bad, tf.logical_not(finite_each), self._guard_arrays))
+        self.guard.before_step()
 
     def _guard_after_step(self, d_loss: tf.Tensor, g_loss: tf.Tensor) -> None:
-        """Record this step (the generator optimiser has just counted it) if a loss is not finite."""
-        bad = tf.where(tf.math.is_finite(d_loss), 0, 1) + tf.where(tf.math.is_finite(g_loss), 0, 2)
-        went_bad = tf.logical_and(self._guard_step < 0, bad > 0)
-        self._guard_step.assign(tf.where(went_bad, tf.cast(self.g_optimizer.iterations, "int64"), self._guard_step))
-        self._guard_what.assign(tf.where(went_bad, bad, self._guard_what))
+        self.guard.after_step(d_loss, g_loss)
 
     def sample(self, n: int, seed: int | None = None, *, batch_size: int = 8192, average: bool = True) -> np.ndarray:
         """``n`` generator samples as a numpy array; the same ``seed`` gives the same noise.
@@ -488,171 +469,22 @@ class GAN(keras.Model):
         return {f"{name}/{i}": np.array(w) for name, model in models.items() for i, w in enumerate(model.get_weights())}
 
     def _state_variables(self) -> dict[str, Any]:
-        if not hasattr(self, "d_optimizer"):
-            raise ValueError("compile the GAN before saving or loading its state")
-        variables: dict[str, Any] = {}
-        parts = {
-            "generator": self.generator.weights,
-            "discriminator": self.discriminator.weights,
-            "ema_generator": [] if self.ema_generator is None else self.ema_generator.weights,
-            "d_optimizer": self.d_optimizer.variables,
-            "g_optimizer": self.g_optimizer.variables,
-            "noise_seed": [self.seed_generator.state],
-        }
-        for name, group in parts.items():
-            for i, variable in enumerate(group):
-                variables[f"{name}/{i}"] = variable
-        return variables
+        return checkpoints.state_variables(self)
 
     def save_state(self, path: str | os.PathLike) -> None:
-        """Save everything that a resumed run needs to continue bit for bit: both players,
-        the moving average, both optimisers (moments and step counts) and the noise seed.
-
-        ``path`` ends in ``.npz``; the file is replaced atomically, so a run killed while
-        saving leaves the previous checkpoint intact. The data stream is not saved: resume
-        it with ``gan_lib.data.as_dataset(..., start=gan.steps_done())`` (one real batch per
-        step; the same batches as ``dataset.skip(gan.steps_done())``, without computing them).
-        """
-        path = file_path(path, "path", suffix=".npz")
-        arrays = {name: keras.ops.convert_to_numpy(v) for name, v in self._state_variables().items()}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial.npz")
-        np.savez(partial, **arrays)
-        os.replace(partial, path)
+        """Save the full state, for a bit-for-bit resume; see ``gan_lib.checkpoints.save_state``."""
+        checkpoints.save_state(self, path)
 
     def load_state(self, path: str | os.PathLike) -> int:
-        """Restore a state written by ``save_state`` into this (compiled, same-shaped) GAN.
-
-        Returns the number of training steps the saved run had done.
-        """
-        path = file_path(path, "path")
-        if not path.is_file():
-            raise ValueError(f"path {str(path)!r} is not a saved state (no such file)")
-        variables = self._state_variables()
-        try:
-            saved = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-            saved = None
-        if not isinstance(saved, np.lib.npyio.NpzFile):
-            raise ValueError(f"path {str(path)!r} is not a saved state (not an .npz archive)")
-        with saved:
-            if set(saved.files) != set(variables):
-                raise ValueError(f"path {str(path)!r} holds the state of a differently configured GAN")
-            for name, variable in variables.items():
-                if tuple(saved[name].shape) != tuple(variable.shape):
-                    shapes = f"{saved[name].shape} there, {tuple(variable.shape)} here"
-                    raise ValueError(f"path {str(path)!r}: {name} has another shape ({shapes})")
-            for name, variable in variables.items():
-                variable.assign(saved[name])
-        return self.steps_done()
+        """Restore a state written by ``save_state``; returns the number of steps the saved run had
+        done. See ``gan_lib.checkpoints.load_state``."""
+        return checkpoints.load_state(self, path)
 
     def restore_last_good_weights(self) -> int:
         """Put back the last finite weights kept by the divergence guard; returns their step."""
-        if getattr(self, "_guard_kept_step", -1) < 0:
-            raise ValueError("no good weights were kept: train with fit(divergence_guard=True) first")
-        for weight, backup in zip(self._guarded_weights(), self._guard_backup):
-            weight.assign(backup)
-        return self._guard_kept_step
-
-
-class DivergenceError(RuntimeError):
-    """Training produced a NaN or Inf; the message names the step, the quantity and likely causes."""
-
-
-class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first step whose losses or weights are not finite.
-
-    The check runs in the training graph (``GAN.train_step``): before every step the weights
-    of both players (and of the moving average) are copied aside if they are finite, and the
-    first step with a non-finite loss or weight is recorded. This callback reads that record
-    after every graph call (every ``steps_per_execution`` steps) and raises ``DivergenceError``
-    naming the exact step, what went bad and the likely causes. The weights from the step
-    before stay available: ``gan.restore_last_good_weights()``. ``GAN.fit`` adds one unless
-    called with ``divergence_guard=False``.
-    """
-
-    CAUSES = (
-        "a learning rate too high for this loss; an unbounded critic (a Wasserstein loss without "
-        "gradient penalty or clipping); NaN or Inf in the training data; float16 overflow under mixed precision"
-    )
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        gan = self.model
-        weights = gan.player_weights()
-        bad = _bad_weight_summary(weights)
-        if bad:
-            raise DivergenceError(f"The weights are not finite before training starts: {', '.join(bad)}.")
-        for backup, weight in zip(gan._guard_backup, gan._guarded_weights()):
-            backup.assign(weight)
-        gan._guard_step.assign(-1)
-        gan._guard_what.assign(0)
-        gan._guard_arrays.assign(np.zeros(len(gan._guard_backup), bool))
-        gan._guard_kept_step = gan.steps_done()
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        gan = self.model
-        step = int(keras.ops.convert_to_numpy(gan._guard_step))
-        if step < 0:
-            # The copy is taken before each step: it holds the weights of one step ago.
-            gan._guard_kept_step = gan.steps_done() - 1
-            return
-        gan.stop_training = True
-        what = int(keras.ops.convert_to_numpy(gan._guard_what))
-        bad = [name for bit, name in _GUARD_QUANTITIES if what & bit and name != "weights"]
-        if what & _WEIGHTS_BAD:
-            arrays = keras.ops.convert_to_numpy(gan._guard_arrays)
-            names = gan.player_weights()
-            marks = {name: np.float32(np.nan if flagged else 0.0) for name, flagged in zip(names, arrays)}
-            bad += _bad_weight_summary(marks) or ["weights"]
-        gan._guard_kept_step = step - 1
-        raise DivergenceError(
-            f"Training diverged at step {step}: {', '.join(bad)} became NaN or Inf. "
-            f"Likely causes: {self.CAUSES}. The last finite weights, from step {step - 1}, are kept: "
-            "call gan.restore_last_good_weights()."
-        )
-
-
-_WEIGHTS_BAD = 4
-_GUARD_QUANTITIES = ((1, "d_loss"), (2, "g_loss"), (_WEIGHTS_BAD, "weights"))
-
-
-def _bad_weight_summary(weights: dict[str, np.ndarray]) -> list[str]:
-    """E.g. ['generator weights 0, 2 (of 6)'] for the non-finite arrays of ``player_weights()``."""
-    summary = []
-    for player in ("generator", "discriminator", "ema_generator"):
-        indices = [name.split("/")[1] for name in weights if name.startswith(player + "/")]
-        bad = [i for i in indices if not np.all(np.isfinite(weights[f"{player}/{i}"]))]
-        if bad:
-            summary.append(f"{player} weights {', '.join(bad)} (of {len(indices)})")
-    return summary
-
-
-class Checkpoint(keras.callbacks.Callback):
-    """Saves the GAN's full state (``GAN.save_state``) every ``every`` steps and when training ends.
-
-    To resume after an interruption: build and compile the same GAN, ``steps =
-    gan.load_state(path)``, then ``fit(as_dataset(..., start=steps), ...)`` for the remaining steps.
-    On a CPU the resumed run is bit-for-bit the run that was never interrupted.
-    """
-
-    def __init__(self, path: str | os.PathLike, *, every: int = 1000) -> None:
-        super().__init__()
-        self.path = file_path(path, "path", suffix=".npz")
-        self.every = positive_int(every, "every")
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._saved_block = self.model.steps_done() // self.every
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        # Callbacks run once per graph call (steps_per_execution steps), so save whenever a
-        # multiple of ``every`` was passed; it is hit exactly when ``every`` is a multiple of that.
-        block = self.model.steps_done() // self.every
-        if block > self._saved_block:
-            self._saved_block = block
-            self.model.save_state(self.path)
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self.model.save_state(self.path)
+        if self.guard is None:
+            raise ValueError(divergence.NOTHING_KEPT)
+        return self.guard.restore()
 
 
 class Snapshots(keras.callbacks.Callback):

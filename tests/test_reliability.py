@@ -1,5 +1,6 @@
 """Divergence, checkpoint-and-resume, determinism and multi-device training."""
 
+import ast
 import os
 import pathlib
 import subprocess
@@ -229,3 +230,142 @@ def test_mirrored_strategy_on_two_devices_matches_one_device():
         [sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=300
     )
     assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr[-3000:]
+
+
+# --- The divergence guard's own module: one object holds its state -------------------------------
+
+
+def test_the_guard_object_alone_holds_the_last_good_weights():
+    points = gl.data.ring(64 * 10, seed=0)
+    points[64 * 4 + 3] = np.nan
+    gan = small_gan(steps_per_execution=1)
+    with pytest.raises(gl.divergence.DivergenceError, match=r"Training diverged at step 5: .*from step 4"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(points).batch(64), epochs=1, steps_per_epoch=10, verbose=0)
+    assert isinstance(gan.guard, gl.divergence.Guard) and gan.guard.kept_step == 4
+    # The GAN keeps only the flag by which fit picks the guarded train function, no guard state.
+    assert sorted(name for name in vars(gan) if "guard" in name) == ["_guarding", "guard"]
+    # Restoring through the guard is what the GAN's method does: the weights of a clean run after 4 steps.
+    assert gan.guard.restore() == 4
+    clean = small_gan(steps_per_execution=1)
+    clean.fit(tf.data.Dataset.from_tensor_slices(points[: 64 * 4]).batch(64), epochs=1, steps_per_epoch=4, verbose=0)
+    for name, value in clean.player_weights().items():
+        np.testing.assert_array_equal(gan.player_weights()[name], value, err_msg=name)
+
+
+def test_the_divergence_callback_writes_nothing_on_the_model_but_stop_training():
+    class StubGuard:
+        def __init__(self):
+            self.calls = []
+
+        def start(self):
+            self.calls.append("start")
+
+        def check(self):
+            self.calls.append("check")
+            if len(self.calls) == 3:
+                raise gl.divergence.DivergenceError("Training diverged at step 2: d_loss became NaN or Inf.")
+
+    class Model:  # stands in for a GAN and records every attribute the callback sets on it
+        def __init__(self):
+            object.__setattr__(self, "written", [])
+            object.__setattr__(self, "guard", StubGuard())
+
+        def __setattr__(self, name, value):
+            self.written.append(name)
+            object.__setattr__(self, name, value)
+
+    model, callback = Model(), gl.training.DivergenceGuard()
+    callback.set_model(model)
+    callback.on_train_begin()
+    callback.on_train_batch_end(0)
+    assert model.written == []
+    with pytest.raises(gl.divergence.DivergenceError, match="step 2"):
+        callback.on_train_batch_end(1)
+    assert model.guard.calls == ["start", "check", "check"]
+    assert model.written == ["stop_training"] and model.stop_training is True
+
+
+def test_a_guard_watches_any_variables_without_a_gan():
+    watched = {"generator/0": keras.Variable([1.0, 2.0]), "discriminator/0": keras.Variable([3.0])}
+    steps = keras.Variable(0, dtype="int64")
+    guard = gl.divergence.Guard(lambda: watched, lambda: steps, tf.distribute.get_strategy())
+    with pytest.raises(ValueError, match="no good weights were kept"):
+        guard.restore()
+
+    def step(new_discriminator, d_loss=0.0):
+        guard.before_step()
+        watched["discriminator/0"].assign(new_discriminator)
+        steps.assign_add(1)
+        guard.after_step(tf.constant(d_loss), tf.constant(0.0))
+
+    guard.start()
+    assert guard.kept_step == 0
+    step([4.0])
+    guard.check()
+    step([np.nan])  # step 2 makes a weight NaN; the guard sees it before step 3
+    guard.check()
+    assert guard.kept_step == 1
+    step([5.0])
+    with pytest.raises(gl.divergence.DivergenceError) as error:
+        guard.check()
+    assert str(error.value).startswith(
+        "Training diverged at step 2: discriminator weights 0 (of 1) became NaN or Inf. Likely causes: "
+    )
+    assert str(error.value).endswith("from step 1, are kept: call gan.restore_last_good_weights().")
+    assert guard.restore() == 1
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(watched["discriminator/0"]), [4.0])
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(watched["generator/0"]), [1.0, 2.0])
+    # A later guarded run starts clean; a non-finite loss is named, at the step that produced it.
+    guard.start()
+    step([6.0], d_loss=np.inf)
+    with pytest.raises(gl.divergence.DivergenceError, match=r"at step 4: d_loss became NaN or Inf.*from step 3"):
+        guard.check()
+    watched["generator/0"].assign([np.nan, 0.0])
+    with pytest.raises(gl.divergence.DivergenceError, match=r"before training starts: generator weights 0 \(of 1\)"):
+        guard.start()
+
+
+# --- A GAN's state on disk: gan_lib.checkpoints ---------------------------------------------------
+
+
+def test_checkpoints_module_round_trip_matches_the_gan_methods(tmp_path):
+    gan = small_gan(ema=0.9)
+    gan.fit(ring_batches(), epochs=1, steps_per_epoch=7, verbose=0)
+    gl.checkpoints.save_state(gan, tmp_path / "module.npz")
+    gan.save_state(tmp_path / "method.npz")
+    with np.load(tmp_path / "module.npz") as a, np.load(tmp_path / "method.npz") as b:
+        assert sorted(a.files) == sorted(gl.checkpoints.state_variables(gan)) == sorted(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    other = small_gan(seed=1, ema=0.9)
+    assert gl.checkpoints.load_state(other, tmp_path / "module.npz") == 7 == other.steps_done()
+    expected = gl.checkpoints.state_variables(gan)
+    for name, variable in gl.checkpoints.state_variables(other).items():
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(variable), keras.ops.convert_to_numpy(expected[name]), err_msg=name
+        )
+    np.testing.assert_array_equal(other.sample(50, seed=2), gan.sample(50, seed=2))
+    uncompiled = gl.GAN(gl.models.mlp_generator(4, 2), gl.models.mlp_discriminator(2), latent_dim=4)
+    with pytest.raises(ValueError, match="compile the GAN"):
+        gl.checkpoints.save_state(uncompiled, tmp_path / "x.npz")
+
+
+def test_the_moved_names_are_still_reachable_from_training():
+    assert gl.training.Checkpoint is gl.checkpoints.Checkpoint
+    assert gl.training.DivergenceError is gl.divergence.DivergenceError
+    assert gl.training.DivergenceGuard is gl.divergence.DivergenceGuard
+
+
+@pytest.mark.parametrize("module", ["checkpoints", "divergence"])
+def test_the_new_modules_import_nothing_from_above(module):
+    tree = ast.parse((ROOT / "gan_lib" / f"{module}.py").read_text())
+    imported = set()  # every module and "module.name" imported, e.g. "gan_lib._checks.file_path"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    above = {"training", "experiments", "recipes", "results", "plotting", "widgets", "exercises", "metrics"}
+    gan_lib_parts = {part for name in imported if name.startswith("gan_lib") for part in name.split(".")[1:]}
+    assert not gan_lib_parts & above, imported
+    assert "keras" in imported  # the walk does find the module's imports
