@@ -15,9 +15,12 @@ why the rows compared against have 10 seeds.
 
 from __future__ import annotations
 
+import csv
 import html
 import itertools
 import math
+import os
+import pathlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -206,6 +209,7 @@ def ablation_table(
     *,
     datasets: Sequence[str] = ("ring", "grid"),
     seconds: dict[str, float] | None = None,
+    cost: dict[str, float] | None = None,
     caption: str = "",
 ) -> tuple[str, dict[tuple[str, str, str], dict[str, Any]]]:
     """An HTML table of ``names`` against ``reference``, and its verdicts.
@@ -213,7 +217,8 @@ def ablation_table(
     Each cell is the median over seeds with the range in brackets; ▲ / ▼ mark a row that is
     better / worse than ``reference`` by ``compare`` (one Holm family per column, ``names``
     other than the reference).  ``seconds`` adds a column of each row's median seconds per
-    run.  Verdicts are keyed (row, dataset, score).
+    run, ``cost`` one of each row's time per training step as a multiple of a reference row's
+    (as ``load_costs`` reads it).  Verdicts are keyed (row, dataset, score).
     """
     others = [name for name in names if name != reference]
     verdicts: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -228,6 +233,8 @@ def ablation_table(
         header += [f"{dataset}: modes", f"{dataset}: % HQ", f"{dataset}: reverse KL"]
     if seconds is not None:
         header.append("s / run")
+    if cost is not None:
+        header.append("time per step")
     rows = []
     for name in names:
         seeds = min(summary[(name, dataset)]["runs"] for dataset in datasets)
@@ -239,8 +246,20 @@ def ablation_table(
                 cells.append(_cell(entry[score]["values"], scale, digits) + mark)
         if seconds is not None:
             cells.append(f"{seconds[name]:.0f}")
+        if cost is not None:
+            cells.append(f"{cost[name]:.1f}×")
         rows.append(cells)
     return html_table(header, rows, caption=caption), verdicts
+
+
+def load_costs(path: str | os.PathLike) -> dict[str, float]:
+    """Per recipe, its time per training step as a multiple of the tuned base's, from the file
+    ``scripts/recipe_costs.py`` writes (``ratio_to_base`` column; provenance lines skipped)."""
+    lines = [line for line in pathlib.Path(path).read_text().splitlines() if not line.startswith("#")]
+    found = {row["recipe"]: float(row["ratio_to_base"]) for row in csv.DictReader(lines)}
+    if found.get("base") != 1.0:
+        raise ValueError(f"{path}: the base row must have ratio 1.0, got {found.get('base')!r}")
+    return found
 
 
 def median_seconds(rows: Sequence[dict[str, Any]]) -> dict[str, float]:

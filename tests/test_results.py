@@ -173,12 +173,18 @@ def test_ablation_table_marks_verdicts_and_times():
     summary = summary_of(values)
     _, rows = bar_summary([8], [0.9], [0.1])
     table, verdicts = results.ablation_table(
-        summary, ["base", "good", "same"], "base", datasets=("grid",), seconds={"base": 12.4, "good": 30, "same": 9}
+        summary,
+        ["base", "good", "same"],
+        "base",
+        datasets=("grid",),
+        seconds={"base": 12.4, "good": 30, "same": 9},
+        cost={"base": 1.0, "good": 2.34, "same": 0.96},
     )
     assert verdicts[("good", "grid", "modes")]["verdict"] == "better"
     assert "<td>25 ▲</td>" in table and "<td>base (reference)</td>" in table
     assert "<td>base (reference)</td><td>10</td><td>20 [19, 22]</td>" in table  # median 20.5 -> "20"
     assert "<td>12</td>" in table and table.count("<tr>") == 4
+    assert "<th>time per step</th>" in table and "<td>30</td><td>2.3×</td>" in table
     assert results.median_seconds(rows) == {"r": 10.0}
 
 
@@ -208,3 +214,13 @@ def test_curves_take_the_median_over_seeds_at_steps_every_seed_reached():
     assert results.curves(rows, ["a", "b"], "grid") == {"a": ([1, 2], [5.0, 22.0]), "b": ([1], [1.0])}
     with pytest.raises(ValueError, match="no runs of 'c'"):
         results.curves(rows, ["c"], "grid")
+
+
+def test_load_costs_reads_the_ratio_column_and_wants_base_at_one(tmp_path):
+    path = tmp_path / "costs.csv"
+    header = "# command: x\nrecipe,d_steps,seconds_per_1000_steps,ratio_to_base,timings\n"
+    path.write_text(header + "base,1,20.0,1.00,20 21\nbase+wgan_gp,5,61.0,3.05,60 61\n")
+    assert results.load_costs(path) == {"base": 1.0, "base+wgan_gp": 3.05}
+    path.write_text(header + "base,1,20.0,1.10,20 21\n")
+    with pytest.raises(ValueError, match="base row"):
+        results.load_costs(path)
