@@ -308,18 +308,26 @@ def ablation_jobs() -> list[tuple[recipes.Recipe, str, int]]:
     """Every run of chapter 5's controlled experiment, in the order the sweep makes them.
 
     Every row of ``recipes.ABLATION`` on both benchmarks with seeds 0-4, and the
-    ``recipes.KEY_ROWS`` with seeds 5-9 too.  Order: ``FIRST_ROWS`` with seeds 0-4, then the
-    key rows' seeds 5-9, then the other rows with seeds 0-4; seeds outermost within each part,
-    so that a sweep stopped part-way has whole seeds of the rows it reached.  Last, the
-    ``HELD_OUT_RECIPES`` on the ``HELD_OUT`` mixtures with seeds 0-4.
+    ``recipes.KEY_ROWS`` with seeds 5-9 too, and the ``HELD_OUT_RECIPES`` on the ``HELD_OUT``
+    mixtures with seeds 0-4.  Order: ``FIRST_ROWS`` with seeds 0-4, then the key rows' seeds
+    5-9, then the held-out mixtures (the choice between the candidates rests on them), then
+    the other rows with seeds 0-4; seeds outermost within each part, so that a sweep stopped
+    part-way has whole seeds of the rows it reached.
     """
     first = [recipes.get(name) for name in FIRST_ROWS]
     key = [recipes.get(name) for name in recipes.KEY_ROWS]
     rest = [chosen for name, chosen in recipes.ABLATION.items() if name not in FIRST_ROWS]
-    parts = ((first, range(5)), (key, range(5, 10)), (rest, range(5)))
-    jobs = [(r, d, s) for rows, seeds in parts for s in seeds for r in rows for d in DATASETS]
     candidates = [recipes.get(name) for name in HELD_OUT_RECIPES]
-    return jobs + [(r, d, s) for s in range(5) for r in candidates for d in HELD_OUT]
+
+    def part(rows: list[recipes.Recipe], seeds: range, datasets: Sequence[str]) -> list[tuple[Any, str, int]]:
+        return [(r, d, s) for s in seeds for r in rows for d in datasets]
+
+    return (
+        part(first, range(5), DATASETS)
+        + part(key, range(5, 10), DATASETS)
+        + part(candidates, range(5), list(HELD_OUT))
+        + part(rest, range(5), DATASETS)
+    )
 
 
 # Mixtures held out from the choice of the recommended recipe (it is chosen on the ring and the

@@ -188,7 +188,11 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
     held_out = {(r.name, d, s) for r, d, s in jobs if d in experiments.HELD_OUT}
     expected = {(n, d, s) for n in experiments.HELD_OUT_RECIPES for d in experiments.HELD_OUT for s in range(5)}
     assert held_out == expected
-    assert all(d in experiments.HELD_OUT for _, d, _ in jobs[-len(expected) :])  # they come last
+    # They come right after the key rows' extra seeds, before the other rows.
+    key_extra = 2 * 5 * len(recipes.KEY_ROWS)
+    start = 2 * 5 * len(experiments.FIRST_ROWS) + key_extra
+    assert all(d in experiments.HELD_OUT for _, d, _ in jobs[start : start + len(expected)])
+    assert all(s >= 5 and r.name in recipes.KEY_ROWS for r, _, s in jobs[start - key_extra : start])
     first = {r.name for r, _, _ in jobs[: 2 * 5 * len(experiments.FIRST_ROWS)]}
     assert first == set(experiments.FIRST_ROWS)
 
