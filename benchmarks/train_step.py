@@ -16,7 +16,7 @@ hand-written loop's steps/s in the same repeat.
 ``--levers`` also times what each of gan_lib's speed levers gives, one at a time, against the
 same default: several steps per graph call (off: ``steps_per_execution=1``), the in-graph
 divergence guard (off: ``divergence_guard=False``), XLA (on: ``jit_compile=True``), the four
-metric trackers (off: a subclass that skips them), tf.data's autotuning of ``as_dataset``
+metric trackers (off: ``compile(trackers=False)``), tf.data's autotuning of ``as_dataset``
 (on: it delays the end of every ``fit`` call), and the hand loop fed by
 ``gl.data.as_dataset`` instead of the tutorial's pipeline (the data lever).
 
@@ -48,14 +48,22 @@ class Case:
     build: Callable[[], tuple[keras.Model, keras.Model]]
 
 
+# The ring case trains the tuned base recipe of chapter 5 (Adam 1e-3 (0.5, 0.9)) on chapter 3's
+# 3-layer networks, at a constant rate so that both loops run the same optimiser.
+RING_RECIPE = gl.recipes.BASE.with_("benchmark", depth=3, lr_decay=0.0)
+
+
 def ring_case() -> Case:
     def build():
-        return gl.models.mlp_generator(16, 2, width=128, depth=3), gl.models.mlp_discriminator(2, width=128, depth=3)
+        gan = gl.recipes.build_gan(RING_RECIPE, 2, seed=0)
+        return gan.generator, gan.discriminator
 
-    return Case("ring MLP, batch 512", gl.data.ring(50_000, seed=0), 512, 16, build)
+    name = f"ring MLP, batch {RING_RECIPE.batch_size}"
+    return Case(name, gl.data.ring(50_000, seed=0), RING_RECIPE.batch_size, RING_RECIPE.latent_dim, build)
 
 
 def digits_case() -> Case:
+    # Recipes describe 2-D MLP GANs; the conv networks are built directly.
     images, _ = gl.data.digits("train")
 
     def build():
@@ -68,25 +76,8 @@ CASES = {"ring": ring_case, "digits": digits_case}
 
 
 def adam() -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)
-
-
-class NoTrackers(gl.GAN):
-    """gl.GAN without its four metric trackers: the tracker lever."""
-
-    @property
-    def metrics(self):
-        return []
-
-    def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
-        if self._guarding:
-            self._guard_before_step()
-        d_loss, _, _ = self.discriminator_step(real)
-        g_loss = self.generator_step(tf.shape(real)[0])
-        if self._guarding:
-            self._guard_after_step(d_loss, g_loss)
-        return {"d_loss": d_loss, "g_loss": g_loss}
+    """The recipe's optimiser (the same for both cases and all three ways)."""
+    return gl.recipes.optimizer(RING_RECIPE, RING_RECIPE.d_lr, updates=1)
 
 
 def time_gan_lib(
@@ -94,13 +85,12 @@ def time_gan_lib(
     steps: int,
     warmup: int,
     *,
-    model: type = gl.GAN,
     guard: bool = True,
     autotune: bool = False,
     **compile_args: Any,
 ) -> float:
     keras.utils.set_random_seed(0)
-    gan = model(*case.build(), latent_dim=case.latent_dim)
+    gan = gl.GAN(*case.build(), latent_dim=case.latent_dim)
     gan.compile(adam(), adam(), **compile_args)
     dataset = gl.data.as_dataset(case.data, case.batch_size, seed=0)
     if autotune:  # as_dataset switches tf.data's autotuning off; this lever switches it back on
@@ -171,7 +161,7 @@ def ways_to_time(case: Case, args: argparse.Namespace) -> dict[str, Callable[[],
         ways["gan_lib 1 step per call"] = lambda: time_gan_lib(case, steps, warmup, steps_per_execution=1)
         ways["gan_lib no guard"] = lambda: time_gan_lib(case, steps, warmup, guard=False)
         ways["gan_lib XLA"] = lambda: time_gan_lib(case, steps, warmup, jit_compile=True)
-        ways["gan_lib no trackers"] = lambda: time_gan_lib(case, steps, warmup, model=NoTrackers)
+        ways["gan_lib no trackers"] = lambda: time_gan_lib(case, steps, warmup, trackers=False)
         ways["gan_lib autotuned data"] = lambda: time_gan_lib(case, steps, warmup, autotune=True)
         ways["hand on gan_lib data"] = lambda: time_loop(case, steps, warmup, compiled=True, gan_lib_data=True)
     return ways

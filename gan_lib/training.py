@@ -29,7 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import checkpoints, divergence, losses, regularizers
+from gan_lib import _keras_internals, checkpoints, divergence, losses, regularizers
 from gan_lib._checks import finite_array, flag, positive_float, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -104,6 +104,7 @@ class GAN(keras.Model):
         d_steps: int = 1,
         ema: float = 0.0,
         pack: int = 1,
+        trackers: bool = True,
         **kwargs: Any,
     ) -> None:
         """Choose the optimisers, the adversarial loss and the stabilising tricks.
@@ -137,6 +138,9 @@ class GAN(keras.Model):
                 ``sample``; 0 turns it off.
             pack: m >= 1; D sees m samples concatenated (PacGAN), so it must take inputs of
                 m times the data size, and batches should be multiples of m.
+            trackers: False skips the four running means (``d_loss``, ``g_loss``, ``d_real``,
+                ``d_fake``): ``fit`` then logs only the last step's two losses.  Training is
+                the same either way; ``benchmarks/train_step.py`` times what the means cost.
         """
         super_kwargs = set(inspect.signature(keras.Model.compile).parameters) - {"self", "loss"}
         for name in kwargs:
@@ -179,6 +183,7 @@ class GAN(keras.Model):
         self.d_steps = positive_int(d_steps, "d_steps")
         self.ema = _unit_interval(ema, "ema")
         self.pack = positive_int(pack, "pack")
+        self.trackers = flag(trackers, "trackers")
         data_size, d_size = _output_size(self.generator), _input_size(self.discriminator)
         if data_size is not None and d_size is not None and self.pack * data_size != d_size:
             raise ValueError(
@@ -256,7 +261,7 @@ class GAN(keras.Model):
         otherwise overshoot the epoch), and 1 on Keras versions that unroll the steps in Python
         rather than loop over them in the graph, or under a multi-device strategy.
         """
-        if not hasattr(self, "unrolled_steps_per_execution"):  # set by Keras versions that loop in the graph
+        if not _keras_internals.loops_steps_in_graph(self):
             return 1
         if self.distribute_strategy.num_replicas_in_sync > 1:
             # Keras 3.15's in-graph loop fails under MirroredStrategy ("You must feed a value for
@@ -274,8 +279,7 @@ class GAN(keras.Model):
         if cached is not None and not force:
             self.train_function = cached
             return cached
-        self.train_function = None
-        super().make_train_function(force=True)
+        _keras_internals.build_train_function(self, super().make_train_function)
         if hasattr(self, "_train_functions"):
             self._train_functions[key] = self.train_function
         return self.train_function
@@ -303,6 +307,8 @@ class GAN(keras.Model):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         # Listed here so that Keras resets them at the start of every epoch.
+        if not getattr(self, "trackers", True):
+            return []
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
     def call(self, noise: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -425,6 +431,8 @@ class GAN(keras.Model):
         g_loss = self.generator_step(tf.shape(real)[0])
         if getattr(self, "_guarding", False):
             self._guard_after_step(d_loss, g_loss)
+        if not self.trackers:
+            return {"d_loss": d_loss, "g_loss": g_loss}
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.sigmoid(real_logits))

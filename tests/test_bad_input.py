@@ -9,7 +9,7 @@ other arguments stay valid. Each call must raise ValueError or TypeError
   the check ran before TensorFlow or numpy saw the value: no deep library error escapes.
 
 Every case tried is counted; ``pytest`` prints the counts at the end ("bad-input cases tried: N").
-gan_lib.experiments and gan_lib.plotting are not covered here yet.
+gan_lib.sweep and gan_lib.plotting are not covered here yet.
 """
 
 import functools
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gan_lib as gl
-from gan_lib import data, dirac, losses, metrics, models, regularizers, runtime, theory, training, widgets
+from gan_lib import data, dirac, judge, losses, metrics, models, regularizers, runtime, theory, training, widgets
 
 GAN_LIB = pathlib.Path(gl.__file__).resolve().parent
 # Examples per test, sized so the file runs in well under a minute on a 2-core CPU.
@@ -436,6 +436,7 @@ COMPILE_KEYWORDS = {"r1", "r2", "gradient_penalty", "clip_weights", "d_l1", "d_l
             ema=bad_floats(allow_zero=True, below=1.0),
             d_steps=bad_ints(),
             pack=bad_ints(),
+            trackers=st.one_of(st.integers(), st.none(), st.text(max_size=2)),
             steps_per_execution=bad_ints().filter(lambda value: value is not None),  # None: fit chooses
             instance_noise_steps=st.one_of(st.integers(max_value=0), st.floats(), st.text(max_size=2)),
             loss=bad_names(set(losses.NAMES)),
@@ -745,6 +746,8 @@ def test_metrics_memorisation(bad_input_cases, case):
     refuses(bad_input_cases, argument, value, metrics.memorisation, **kwargs)
 
 
+# --- judge -----------------------------------------------------------------------------------
+
 BAD_DIGIT_IMAGES = st.one_of(
     bad_arrays(st.just((2, 8, 8, 1)), empty_shapes=st.just((0, 8, 8, 1))),
     st.sampled_from([np.zeros((2, 8, 8, 3)), np.zeros((2, 28, 28, 1)), np.zeros((8, 8)), np.zeros((2, 64))]),
@@ -766,11 +769,11 @@ BAD_DIGIT_IMAGES = st.one_of(
         ),
     )
 )
-def test_metrics_digit_images(bad_input_cases, case):
+def test_judge_digit_images(bad_input_cases, case):
     target, value = case
     function, argument = target.split("/")
     # A classifier without models: the checks must refuse the input before any model is used.
-    dummy = metrics.DigitsClassifier(model=None, features_model=None, test_accuracy=0.0, path="")
+    dummy = judge.DigitsClassifier(model=None, features_model=None, test_accuracy=0.0, path="")
     if function in ("predict", "features"):
         refuses(bad_input_cases, argument, value, getattr(dummy, function), value)
         return
@@ -778,7 +781,7 @@ def test_metrics_digit_images(bad_input_cases, case):
     valid = {"fake_images": images, "classifier": dummy}
     if function == "classifier_fid":
         valid["real_images"] = images
-    refuses(bad_input_cases, argument, value, getattr(metrics, function), **{**valid, argument: value})
+    refuses(bad_input_cases, argument, value, getattr(judge, function), **{**valid, argument: value})
 
 
 @bad_input_settings(FAST)
@@ -793,15 +796,15 @@ def test_metrics_digit_images(bad_input_cases, case):
         st.tuples(st.just("seed"), bad_seeds()),
         st.tuples(st.just("retrain"), st.one_of(st.integers(), st.none(), st.text(max_size=2))),
         st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True)
-        .filter(lambda name: name not in metrics.CLASSIFIER_SETTINGS and name not in ("cache_dir", "retrain"))
+        .filter(lambda name: name not in judge.CLASSIFIER_SETTINGS and name not in ("cache_dir", "retrain"))
         .map(lambda name: (name, 1)),
     ),
 )
-def test_metrics_classifier_settings(bad_input_cases, function, case):
+def test_judge_classifier_settings(bad_input_cases, function, case):
     argument, value = case
     if argument == "retrain" and function == "classifier_cache_path":
         return
-    refuses(bad_input_cases, argument, value, getattr(metrics, function), **{argument: value})
+    refuses(bad_input_cases, argument, value, getattr(judge, function), **{argument: value})
 
 
 # --- theory ----------------------------------------------------------------------------------
