@@ -21,6 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 ## book: build the HTML book into _build/html, executing every chapter, and write the Colab
 ## edition (the chapters without MyST markup) into _build/colab/book
 book: $(STAMP)
+	sh scripts/install_fashion_mnist.sh
 	$(BIN)/jupyter-book build .
 	$(BIN)/python scripts/colab_edition.py --out _build/colab/book
 
@@ -40,9 +41,11 @@ browser: $(STAMP)
 	$(BIN)/python -m pytest -x -p no:cacheprovider tests/browser
 
 notebooks: $(STAMP)
+	sh scripts/install_fashion_mnist.sh
 	$(BIN)/python -m pytest -x --nbval-lax -p no:cacheprovider book/
 
 strict-book: $(STAMP)
+	sh scripts/install_fashion_mnist.sh
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/python scripts/book_times.py --budget 600
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Installs Debian's package dataset-fashion-mnist (Fashion-MNIST's four IDX files, about 30 MB, in
 # /usr/share/datasets/fashion-mnist, where gan_lib.data.fashion_mnist reads them) when it is missing.
-# `make unit` runs it before the tests. It needs apt-get and root or passwordless sudo; where
-# either is missing it prints why and exits 0 (the tests that need the files then skip). Where
-# apt-get can run but fails (offline, say), it exits 1.
+# `make unit`, `make notebooks`, `make book` and `make strict-book` run it first. It needs apt-get
+# and root or passwordless sudo; where either is missing it prints why and exits 0 (the tests
+# that need the files then skip). Where apt-get can run but fails (offline, say), it exits 1.
 set -eu
 
 package=dataset-fashion-mnist
