@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 
-.PHONY: book test lint unit notebooks strict-book browser notebooks-twice bench test-oldest gpu-check clean
+.PHONY: book test lint unit unit-all notebooks strict-book browser notebooks-twice bench test-oldest gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,14 +25,20 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build .
 	$(BIN)/python scripts/colab_edition.py --out _build/colab/book
 
-## test: lint, unit tests, every chapter under nbval, a strict build (any warning fails), then the
-## built pages in headless Chromium (screenshots in _build/screenshots)
-test: lint unit notebooks strict-book browser
+## test: lint, every unit test (both tiers), every chapter under nbval, a strict build (any warning
+## fails), then the built pages in headless Chromium (screenshots in _build/screenshots)
+test: lint unit-all notebooks strict-book browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## unit: the fast tier, every test not marked slow (under 2 minutes on 2 cores)
 unit: $(STAMP)
+	sh scripts/install_fashion_mnist.sh
+	$(BIN)/python -m pytest -x -m "not slow" tests/ --ignore=tests/browser
+
+## unit-all: every unit test, the slow tier (fresh environment, subprocesses, long training) included
+unit-all: $(STAMP)
 	sh scripts/install_fashion_mnist.sh
 	$(BIN)/python -m pytest -x tests/ --ignore=tests/browser
 

@@ -20,6 +20,8 @@ says which device was found either way.
 import os as _os
 import sys as _sys
 
+from gan_lib._version import __version__ as __version__  # re-exported: gl.__version__
+
 
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with its C++ start-up log discarded (see the module's docstring)."""
@@ -51,30 +53,22 @@ from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
     dirac,
     divergence,
     exercises,
+    judge,
     losses,
     metrics,
     models,
     plotting,
     recipes,
     regularizers,
+    result_files,
     results,
     runtime,
+    sweep,
     theory,
     training,
     widgets,
 )
 from gan_lib.training import GAN  # noqa: E402
-
-
-def __getattr__(name: str) -> object:
-    # experiments is imported on first use (``gl.experiments``), not here: run as
-    # ``python -m gan_lib.experiments`` it would otherwise be imported twice, with a warning.
-    if name == "experiments":
-        import importlib
-
-        return importlib.import_module("gan_lib.experiments")
-    raise AttributeError(f"module 'gan_lib' has no attribute {name!r}")
-
 
 __all__ = [
     "GAN",
@@ -83,17 +77,18 @@ __all__ = [
     "dirac",
     "divergence",
     "exercises",
-    "experiments",
+    "judge",
     "losses",
     "metrics",
     "models",
     "plotting",
     "recipes",
     "regularizers",
+    "result_files",
     "results",
     "runtime",
+    "sweep",
     "theory",
     "training",
     "widgets",
 ]
-__version__ = "0.1.0"

@@ -133,7 +133,11 @@ def real_tensor(value: object, name: str, *, floating: bool = False):
 
     Only the dtype is checked, which is known while tracing a ``tf.function``; values are not.
     """
-    import tensorflow as tf  # imported here: the numpy-only modules that use this file stay light
+    # Imported here, not at the top: dirac, metrics and theory import this file and otherwise only numpy,
+    # and TensorFlow brings Keras, which loads matplotlib.pyplot.  This saves no time inside the package
+    # (gan_lib/__init__ imports TensorFlow first); it keeps those modules' own imports free of both, which
+    # tests/test_metrics.py checks for metrics.
+    import tensorflow as tf
 
     if not tf.is_tensor(value):
         real_array(value, name, dtype=None)  # refuses strings, None, ragged lists before TF sees them

@@ -3,7 +3,10 @@ tf.data helpers.
 
 The mixtures follow the PacGAN benchmark (Lin et al. 2018): a ring of 8 modes on the
 unit circle with std 0.01, and a 5x5 grid with spacing 2 and std 0.05.  Every mode has
-the same weight.  Everything here works offline except ``mnist`` and ``fashion_mnist``.
+the same weight.  ``Mixture`` is such a mixture as one value (name, centres, std, ``sample``);
+``RING`` and ``GRID`` are the two benchmarks, defined once here for the whole library: the
+sweep, the playground, the chapters and ``metrics.mode_coverage``'s callers read them.
+Everything here works offline except ``mnist`` and ``fashion_mnist``.
 ``fashion_mnist`` reads Debian's package ``dataset-fashion-mnist`` when it is installed;
 both otherwise download once through ``keras.datasets`` and then read Keras' cache. Offline
 and without the files they fail within seconds and point to ``digits``.
@@ -17,8 +20,11 @@ import os
 import socket
 import threading
 import zlib
+from dataclasses import dataclass
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from gan_lib._checks import choice, finite_array, finite_matrix, positive_float, positive_int
 from gan_lib._checks import seed as check_seed
@@ -26,8 +32,13 @@ from gan_lib._checks import seed as check_seed
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0  # fixed, so "train" and "test" never change between runs
 
+# The shapes of PacGAN's two benchmarks, written down only here: RING and GRID below, and the
+# defaults of ring_centers, grid_centers, ring and grid, are made from them.
+_RING_SHAPE = {"modes": 8, "radius": 1.0, "std": 0.01}
+_GRID_SHAPE = {"side": 5, "spacing": 2.0, "std": 0.05}
 
-def ring_centers(modes: int = 8, radius: float = 1.0) -> np.ndarray:
+
+def ring_centers(modes: int = _RING_SHAPE["modes"], radius: float = _RING_SHAPE["radius"]) -> np.ndarray:
     """Centres of ``modes`` points on a circle, at angles 2*pi*k/modes, k = 0..modes-1.
 
     Returns a float32 array of shape (modes, 2).
@@ -39,7 +50,7 @@ def ring_centers(modes: int = 8, radius: float = 1.0) -> np.ndarray:
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
 
 
-def grid_centers(side: int = 5, spacing: float = 2.0) -> np.ndarray:
+def grid_centers(side: int = _GRID_SHAPE["side"], spacing: float = _GRID_SHAPE["spacing"]) -> np.ndarray:
     """Centres of a ``side`` x ``side`` grid centred on 0 (default {-4,-2,0,2,4}^2).
 
     Returns a float32 array of shape (side**2, 2).
@@ -72,13 +83,79 @@ def mixture(n: int, centers: np.ndarray, std: float, *, seed: int | None = None)
     return (centers[component] + std * noise).astype(np.float32)
 
 
-def ring(n: int, *, modes: int = 8, radius: float = 1.0, std: float = 0.01, seed: int | None = None) -> np.ndarray:
-    """``n`` samples of the ring: ``modes`` equal-weight Gaussians on a circle of ``radius``."""
+@dataclass(frozen=True, eq=False)
+class Mixture:
+    """An equal-weight isotropic Gaussian mixture, as one value.
+
+    Args:
+        name: what it is called (the sweep's and the playground's dataset names are these).
+        centers: (modes, dim) component means; kept as a read-only float32 array.
+        std: standard deviation of every component, >= 0.
+
+    ``sample(n, seed=s)`` draws exactly what ``mixture(n, centers, std, seed=s)`` draws, so
+    ``RING.sample(n, seed=s)`` equals ``ring(n, seed=s)`` bit for bit.  Scoring samples against
+    it: ``metrics.mode_coverage(samples, m.centers, m.std)``.
+    """
+
+    name: str
+    centers: np.ndarray
+    std: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        centers = finite_matrix(self.centers, "centers").astype(np.float32)
+        centers.flags.writeable = False  # shared by every user of the mixture
+        object.__setattr__(self, "centers", centers)
+        object.__setattr__(self, "std", positive_float(self.std, "std", allow_zero=True))
+
+    @property
+    def modes(self) -> int:
+        """The number of components."""
+        return self.centers.shape[0]
+
+    def sample(self, n: int, *, seed: int | None = None) -> np.ndarray:
+        """``n`` points, float32 of shape (n, dim); ``seed`` seeds numpy's generator (None: a fresh one)."""
+        return mixture(n, self.centers, self.std, seed=seed)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mixture):
+            return NotImplemented
+        return self.name == other.name and self.std == other.std and np.array_equal(self.centers, other.centers)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.std, self.centers.shape, self.centers.tobytes()))
+
+
+# PacGAN's benchmarks: the ring (8 modes on the unit circle, std 0.01) and the grid (5 x 5 modes
+# at {-4, -2, 0, 2, 4}^2, std 0.05).
+RING = Mixture("ring", ring_centers(), _RING_SHAPE["std"])
+GRID = Mixture("grid", grid_centers(), _GRID_SHAPE["std"])
+
+
+def ring(
+    n: int,
+    *,
+    modes: int = _RING_SHAPE["modes"],
+    radius: float = _RING_SHAPE["radius"],
+    std: float = _RING_SHAPE["std"],
+    seed: int | None = None,
+) -> np.ndarray:
+    """``n`` samples of the ring: ``modes`` equal-weight Gaussians on a circle of ``radius``.
+    The defaults give ``RING``."""
     return mixture(n, ring_centers(modes, radius), std, seed=seed)
 
 
-def grid(n: int, *, side: int = 5, spacing: float = 2.0, std: float = 0.05, seed: int | None = None) -> np.ndarray:
-    """``n`` samples of the grid: ``side``**2 equal-weight Gaussians, ``spacing`` apart."""
+def grid(
+    n: int,
+    *,
+    side: int = _GRID_SHAPE["side"],
+    spacing: float = _GRID_SHAPE["spacing"],
+    std: float = _GRID_SHAPE["std"],
+    seed: int | None = None,
+) -> np.ndarray:
+    """``n`` samples of the grid: ``side``**2 equal-weight Gaussians, ``spacing`` apart.
+    The defaults give ``GRID``."""
     return mixture(n, grid_centers(side, spacing), std, seed=seed)
 
 
@@ -92,7 +169,8 @@ def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
         (images, labels): float32 images in [-1, 1] of shape (n, 8, 8, 1), int64 labels 0..9.
     """
     choice(split, "split", ("train", "test", "all"))
-    from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
+    # Imported here: TensorFlow and Keras already load sklearn, but not sklearn.datasets, which only this needs.
+    from sklearn.datasets import load_digits
 
     bunch = load_digits()
     # Pixels are integers 0..16; map them linearly onto [-1, 1], the range of a tanh output.
@@ -120,8 +198,6 @@ def as_dataset(array: np.ndarray, batch_size: int, *, seed: int | None = None, s
     ``fit`` calls must continue the stream itself: ``start=k`` gives the stream from batch
     ``k`` on, the same batches as ``.skip(k)`` without computing the ones skipped.
     """
-    import tensorflow as tf  # imported here so the numpy-only helpers stay light
-
     array = finite_array(array, "array", np.float32)
     if array.ndim < 1 or array.shape[0] == 0:
         raise ValueError(f"array must have at least one row, got shape {array.shape}")
@@ -331,8 +407,6 @@ def _load_fashion(split: str) -> tuple[np.ndarray, np.ndarray]:
     if folder is None:
         if not reachable():
             raise _offline_error("fashion_mnist")
-        import keras  # imported here: only a download needs it
-
         try:
             keras.datasets.fashion_mnist.load_data()  # downloads the four files into Keras' cache
         except Exception as error:  # urllib's and Keras' own errors alike: the download failed
@@ -355,8 +429,6 @@ def _load_mnist_like(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
         if paths is None:
             if not reachable():
                 raise _offline_error(name)
-            import keras  # imported here: only a download needs it
-
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         else:
             # The same file keras.datasets.mnist.load_data() reads, read directly so no network is touched.

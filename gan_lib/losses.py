@@ -31,11 +31,17 @@ LossFn = Callable[..., tf.Tensor]
 
 @dataclass(frozen=True)
 class AdversarialLoss:
-    """A named pair of losses, both minimised."""
+    """A named pair of losses, both minimised.
+
+    ``cross_entropy`` says that the discriminator's loss is the binary cross-entropy of D =
+    sigmoid(logit), so the logit is a log-odds and sigmoid(logit) a probability (what label
+    smoothing and a plot of D(x) need); for the other losses the logit is a raw critic value.
+    """
 
     name: str
     discriminator: LossFn
     generator: LossFn
+    cross_entropy: bool = False
 
 
 def _mean(x: tf.Tensor) -> tf.Tensor:
@@ -109,8 +115,8 @@ def _least_squares_generator(fake_logits) -> tf.Tensor:
 _LOSSES = {
     loss.name: loss
     for loss in (
-        AdversarialLoss("minimax", _cross_entropy_discriminator, _minimax_generator),
-        AdversarialLoss("non_saturating", _cross_entropy_discriminator, _non_saturating_generator),
+        AdversarialLoss("minimax", _cross_entropy_discriminator, _minimax_generator, cross_entropy=True),
+        AdversarialLoss("non_saturating", _cross_entropy_discriminator, _non_saturating_generator, cross_entropy=True),
         AdversarialLoss("wasserstein", _wasserstein_discriminator, _critic_generator),
         AdversarialLoss("hinge", _hinge_discriminator, _critic_generator),
         AdversarialLoss("least_squares", _least_squares_discriminator, _least_squares_generator),
@@ -118,6 +124,8 @@ _LOSSES = {
 }
 
 NAMES = tuple(_LOSSES)
+# The names of the cross-entropy losses (those with ``cross_entropy`` set): minimax and non_saturating.
+CROSS_ENTROPY = tuple(name for name, loss in _LOSSES.items() if loss.cross_entropy)
 
 
 def get(name: str | AdversarialLoss) -> AdversarialLoss:

@@ -10,7 +10,10 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import animation
 from matplotlib.ticker import MaxNLocator
+
+from gan_lib import dirac
 
 
 def samples(
@@ -162,8 +165,6 @@ def training_animation(
     ``IPython.display.HTML(animation.to_jshtml())``; write a GIF with ``save_gif``.
     The figure is closed, so the notebook does not also show a still of the first frame.
     """
-    from matplotlib import animation
-
     if len(steps) != len(image_sets) or len(steps) == 0:
         raise ValueError("steps and image_sets must be non-empty and of the same length")
     mosaics = [image_mosaic(images, columns=columns) for images in image_sets]
@@ -188,8 +189,6 @@ def training_animation(
 
 def save_gif(movie, path: str, *, fps: int = 3) -> str:
     """Write an animation (``training_animation``) to ``path`` as a GIF with Pillow; returns the path."""
-    from matplotlib import animation
-
     if not str(path).lower().endswith(".gif"):
         raise ValueError(f"path must end in .gif, got {path!r}")
     if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps <= 0:
@@ -362,8 +361,6 @@ def dirac_field(
     ``params`` go to ``gan_lib.dirac.vector_field`` (``gamma`` for r1, ...); ``paths``, if
     given, are drawn on top with ``trajectories``.
     """
-    from gan_lib import dirac  # the plotting layer sits on top of every other module
-
     if not limit > 0:
         raise ValueError(f"limit must be > 0, got {limit!r}")
     if ax is None:

@@ -1,5 +1,8 @@
 """Reading stored runs: per-seed scores, a stated significance test, verdicts and tables.
 
+``summarize`` turns the rows of a sweep's file (``result_files.load_results``) into each row's
+spread over seeds; the functions below compare and tabulate those summaries.
+
 The test behind every verdict of chapter 5: the two-sided exact Wilcoxon rank-sum
 (Mann-Whitney) test on the seeds' final scores of two rows, with mid-ranks for ties, its
 p-value computed by enumerating every split of the pooled seeds (no normal approximation).
@@ -15,20 +18,66 @@ why the rows compared against have 10 seeds.
 
 from __future__ import annotations
 
-import csv
 import html
 import itertools
 import math
 import os
-import pathlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from gan_lib import result_files
+
 ALPHA = 0.05
 # Which way is better for each score of metrics.mode_coverage.
 HIGHER_IS_BETTER = {"modes": True, "high_quality": True, "reverse_kl": False}
+
+
+SCORES = ("modes", "high_quality", "reverse_kl")
+
+
+def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (method, dataset): the spread over seeds of each run's scores at one evaluation.
+
+    Each run contributes its last evaluation, or the one at ``step`` if given (runs without
+    one are left out).  Returns, per key, ``runs`` (runs counted), ``failed`` (error rows),
+    ``steps`` (the evaluation steps used) and, for each of ``SCORES``, a dict with the
+    ``values`` (ordered by seed), ``mean``, ``se`` (standard error, sample std / sqrt(runs);
+    NaN for one run), ``sd``, ``min`` and ``max``.
+    """
+    chosen: dict[tuple[str, str, int], dict[str, Any]] = {}
+    failed: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["method"], row["dataset"])
+        if row.get("error"):
+            failed[key] = failed.get(key, 0) + 1
+            continue
+        run_key = (*key, row["seed"])
+        if step is None:
+            if run_key not in chosen or row["step"] > chosen[run_key]["step"]:
+                chosen[run_key] = row
+        elif row["step"] == step:
+            chosen[run_key] = row
+    summary: dict[tuple[str, str], dict[str, Any]] = {}
+    for key in sorted(set(failed) | {run_key[:2] for run_key in chosen}):
+        runs = [chosen[k] for k in sorted(chosen) if k[:2] == key]
+        entry: dict[str, Any] = {"runs": len(runs), "failed": failed.get(key, 0)}
+        entry["steps"] = sorted({run["step"] for run in runs})
+        for name in SCORES:
+            values = np.array([run[name] for run in runs], dtype=np.float64)
+            finite = len(values) > 1 and np.all(np.isfinite(values))
+            sd = float(np.std(values, ddof=1)) if finite else float("nan")
+            entry[name] = {
+                "values": values.tolist(),
+                "mean": float(np.mean(values)) if len(values) else float("nan"),
+                "sd": sd,
+                "se": sd / np.sqrt(len(values)) if finite else float("nan"),
+                "min": float(np.min(values)) if len(values) else float("nan"),
+                "max": float(np.max(values)) if len(values) else float("nan"),
+            }
+        summary[key] = entry
+    return summary
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -106,7 +155,7 @@ def compare(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Verdicts for one family: each (row, reference) of ``pairs`` on ``dataset`` and ``score``.
 
-    ``summary`` is what ``experiments.summarize`` returns.  Per pair: the two means, the raw
+    ``summary`` is what ``summarize`` returns.  Per pair: the two means, the raw
     and Holm-adjusted p-values, and a ``verdict``: "better" or "worse" (the row against its
     reference, in the direction of ``HIGHER_IS_BETTER``, when the adjusted p is at most
     ``alpha``), else "no difference shown".
@@ -173,7 +222,7 @@ def held_out_bar(modes: int) -> dict[str, float]:
 
 
 def bar_checks(entry: dict[str, Any], dataset: str, *, modes: int | None = None) -> dict[str, bool]:
-    """Which parts of the bar one row of ``experiments.summarize`` meets.
+    """Which parts of the bar one row of ``summarize`` meets.
 
     The bar is ``BAR[dataset]`` for the ring and the grid, else ``held_out_bar(modes)``.
     """
@@ -210,6 +259,7 @@ def ablation_table(
     datasets: Sequence[str] = ("ring", "grid"),
     seconds: dict[str, float] | None = None,
     cost: dict[str, float] | None = None,
+    labels: dict[str, str] | None = None,
     caption: str = "",
 ) -> tuple[str, dict[tuple[str, str, str], dict[str, Any]]]:
     """An HTML table of ``names`` against ``reference``, and its verdicts.
@@ -218,7 +268,8 @@ def ablation_table(
     better / worse than ``reference`` by ``compare`` (one Holm family per column, ``names``
     other than the reference).  ``seconds`` adds a column of each row's median seconds per
     run, ``cost`` one of each row's time per training step as a multiple of a reference row's
-    (as ``load_costs`` reads it).  Verdicts are keyed (row, dataset, score).
+    (as ``load_costs`` reads it).  ``labels`` shows rows under plain names (default: the
+    recipe names).  Verdicts are keyed (row, dataset, score) by recipe name.
     """
     others = [name for name in names if name != reference]
     verdicts: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -238,7 +289,8 @@ def ablation_table(
     rows = []
     for name in names:
         seeds = min(summary[(name, dataset)]["runs"] for dataset in datasets)
-        cells: list[Any] = [name if name != reference else f"{name} (reference)", seeds]
+        label = (labels or {}).get(name, name)
+        cells: list[Any] = [label if name != reference else f"{label} (reference)", seeds]
         for dataset in datasets:
             entry = summary[(name, dataset)]
             for score, scale, digits in (("modes", 1, 0), ("high_quality", 100, 1), ("reverse_kl", 1, 3)):
@@ -255,8 +307,8 @@ def ablation_table(
 def load_costs(path: str | os.PathLike) -> dict[str, float]:
     """Per recipe, its time per training step as a multiple of the tuned base's, from the file
     ``scripts/recipe_costs.py`` writes (``ratio_to_base`` column; provenance lines skipped)."""
-    lines = [line for line in pathlib.Path(path).read_text().splitlines() if not line.startswith("#")]
-    found = {row["recipe"]: float(row["ratio_to_base"]) for row in csv.DictReader(lines)}
+    _, rows = result_files.read_csv(path)
+    found = {row["recipe"]: float(row["ratio_to_base"]) for row in rows}
     if found.get("base") != 1.0:
         raise ValueError(f"{path}: the base row must have ratio 1.0, got {found.get('base')!r}")
     return found

@@ -8,9 +8,11 @@ on a GPU.
 
 from __future__ import annotations
 
+import datetime
 import os
 import pathlib
 import platform
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -156,9 +158,6 @@ def provenance(
     "+uncommitted" when a tracked file differs from it.  Changes to the files ``ignore`` do not
     count: a resumed sweep's own output file differs from the commit by the rows it has added.
     """
-    import datetime
-    import subprocess
-
     if not isinstance(command, str):
         raise ValueError(f"command must be a string, got {command!r}")
     try:

@@ -38,8 +38,6 @@ from gan_lib.checkpoints import Checkpoint as Checkpoint
 from gan_lib.divergence import DivergenceError as DivergenceError
 from gan_lib.divergence import DivergenceGuard as DivergenceGuard
 
-_CROSS_ENTROPY = ("minimax", "non_saturating")
-
 
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other.
@@ -171,9 +169,9 @@ class GAN(keras.Model):
         self.g_l1 = positive_float(g_l1, "g_l1", allow_zero=True)
         self.g_l2 = positive_float(g_l2, "g_l2", allow_zero=True)
         self.label_smoothing = _unit_interval(label_smoothing, "label_smoothing")
-        if self.label_smoothing and self.adversarial_loss.name not in _CROSS_ENTROPY:
+        if self.label_smoothing and not self.adversarial_loss.cross_entropy:
             raise ValueError(
-                f"label_smoothing needs a cross-entropy loss ({', '.join(_CROSS_ENTROPY)}), "
+                f"label_smoothing needs a cross-entropy loss ({', '.join(losses.CROSS_ENTROPY)}), "
                 f"got {self.adversarial_loss.name!r}"
             )
         self.instance_noise = positive_float(instance_noise, "instance_noise", allow_zero=True)

@@ -1,8 +1,9 @@
 """Chapter 3's recipe for several seeds: the evidence behind the chapter's assert bar.
 
-Runs exactly the training of book/03_code.ipynb's `gl.GAN.fit` section (same data, networks,
-optimisers, steps) for seeds 0..4 and writes book/results/ch03_seeds.csv, with provenance
-lines at the top (starting with '#').
+Runs exactly the training of book/03_code.ipynb's `gl.GAN.fit` section for seeds 0..4: the
+recipe `gl.recipes.CHAPTER_3` built by `gl.recipes.build_gan`, on the same data and batches.
+Writes book/results/ch03_seeds.csv, with provenance lines at the top (starting with '#'),
+the recipe's full settings among them.
 
     python scripts/ch03_seeds.py [--seeds 0 1 2 3 4]
 """
@@ -15,38 +16,27 @@ import pathlib
 import sys
 import time
 
-import keras
-
 import gan_lib as gl
 
 RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results" / "ch03_seeds.csv"
-LATENT_DIM, BATCH_SIZE, EPOCHS, STEPS_PER_EPOCH = 16, 512, 16, 500
-
-
-def adam() -> keras.optimizers.Optimizer:
-    rate = keras.optimizers.schedules.PolynomialDecay(1e-3, EPOCHS * STEPS_PER_EPOCH, end_learning_rate=0.0)
-    return keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.9)
+RECIPE = gl.recipes.CHAPTER_3
+RING = gl.data.RING  # PacGAN's ring: 8 modes on the unit circle, std 0.01
+EPOCHS = 16  # as the chapter: 16 epochs of RECIPE.steps // 16 steps
 
 
 def run(seed: int) -> dict[str, float]:
-    keras.utils.set_random_seed(seed)
-    real_points = gl.data.ring(50_000, seed=seed)
-    gan = gl.GAN(
-        gl.models.mlp_generator(LATENT_DIM, 2, width=128, depth=3),
-        gl.models.mlp_discriminator(2, width=128, depth=3),
-        latent_dim=LATENT_DIM,
-    )
-    gan.compile(d_optimizer=adam(), g_optimizer=adam(), loss="non_saturating")
+    real_points = RING.sample(50_000, seed=seed)  # = gl.data.ring(50_000, seed=seed), as the chapter
+    gan = gl.recipes.build_gan(RECIPE, data_dim=2, seed=seed)
     start = time.perf_counter()
     gan.fit(
-        gl.data.as_dataset(real_points, BATCH_SIZE, seed=seed),
+        gl.data.as_dataset(real_points, RECIPE.batch_size, seed=seed),
         epochs=EPOCHS,
-        steps_per_epoch=STEPS_PER_EPOCH,
+        steps_per_epoch=RECIPE.steps // EPOCHS,
         verbose=0,
     )
     seconds = time.perf_counter() - start
-    scores = gl.metrics.mode_coverage(gan.sample(2500, seed=2), gl.data.ring_centers(), 0.01)
-    return {"seed": seed, "steps": EPOCHS * STEPS_PER_EPOCH, "seconds": round(seconds, 1), **scores}
+    scores = gl.metrics.mode_coverage(gan.sample(2500, seed=2), RING.centers, RING.std)
+    return {"seed": seed, "steps": RECIPE.steps, "seconds": round(seconds, 1), **scores}
 
 
 def main() -> None:
@@ -54,6 +44,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
     origin = gl.runtime.provenance("python " + " ".join(sys.argv))  # taken before the runs start
+    origin["recipe"] = f"{RECIPE.name}: {RECIPE.settings()}"
     rows = []
     for seed in args.seeds:
         rows.append(run(seed))

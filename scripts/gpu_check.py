@@ -140,11 +140,11 @@ def check_gpu_profile(profile, dataset) -> None:
     print(f"  {profile.steps} steps in {elapsed:.1f} s ({profile.steps / elapsed:.0f} steps/s, tracing included)")
     train, _ = gl.data.digits("train")
     test, _ = gl.data.digits("test")
-    classifier = gl.metrics.digits_classifier()
+    classifier = gl.judge.digits_classifier()
     fake = gan.sample(len(test), seed=0)
-    floor = gl.metrics.classifier_fid(train, test, classifier=classifier)
-    fid = gl.metrics.classifier_fid(train, fake, classifier=classifier)
-    coverage = gl.metrics.class_coverage(fake, classifier=classifier)
+    floor = gl.judge.classifier_fid(train, test, classifier=classifier)
+    fid = gl.judge.classifier_fid(train, fake, classifier=classifier)
+    coverage = gl.judge.class_coverage(fake, classifier=classifier)
     copying = gl.metrics.memorisation(fake, train, test)
     print(
         f"  classifier test accuracy {classifier.test_accuracy:.3f}; classifier FID real test {floor:.2f}, "

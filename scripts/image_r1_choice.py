@@ -1,6 +1,6 @@
 """Which R1 weight the image recipe "stable" uses: chapter 6's run on the digits, seed 0, per gamma.
 
-``gl.experiments.IMAGE_METHODS["stable"]`` takes the R1 weight that gives the lower classifier
+``gl.recipes.IMAGE_METHODS["stable"]`` takes the R1 weight that gives the lower classifier
 FID (as chapter 6 measures it) after the CPU profile's 3,000 steps, of the candidates below.
 This script reruns that comparison and writes book/results/image_r1_choice.csv with provenance
 lines:
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import pathlib
 import sys
 import time
@@ -31,28 +30,24 @@ def main() -> None:
     origin = gl.runtime.provenance("python scripts/image_r1_choice.py " + " ".join(sys.argv[1:]))
     train_images, _ = gl.data.digits("train")
     test_images, _ = gl.data.digits("test")
-    classifier = gl.metrics.digits_classifier()
+    classifier = gl.judge.digits_classifier()
     profile = gl.runtime.profile("digits")
-    recipes = gl.experiments.IMAGE_METHODS
+    recipes = gl.recipes.IMAGE_METHODS
     original = copy.deepcopy(recipes["stable"])
     rows = []
     try:
         for gamma in args.gammas:
             recipes["stable"]["tricks"] = {**original["tricks"], "r1": gamma}
             start = time.perf_counter()
-            gan = gl.experiments.train_images(train_images, method="stable", seed=args.seed, profile=profile)
+            gan = gl.sweep.train_images(train_images, method="stable", seed=args.seed, profile=profile)
             fake = gan.sample(len(test_images), seed=1)  # as chapter 6: the test split's size, noise seed 1
-            fid = gl.metrics.classifier_fid(train_images, fake, classifier=classifier)
+            fid = gl.judge.classifier_fid(train_images, fake, classifier=classifier)
             rows.append([gamma, args.seed, profile.steps, f"{fid:.3f}", f"{time.perf_counter() - start:.1f}"])
             print(f"gamma {gamma}: classifier FID {fid:.3f}", flush=True)
     finally:
         recipes["stable"] = original
-    out = pathlib.Path(args.out)
-    with out.open("w", newline="") as handle:
-        handle.writelines(f"# {key}: {value}\n" for key, value in origin.items())
-        writer = csv.writer(handle)
-        writer.writerow(["r1_gamma", "seed", "steps", "classifier_fid", "seconds"])
-        writer.writerows(rows)
+    columns = ["r1_gamma", "seed", "steps", "classifier_fid", "seconds"]
+    gl.result_files.write_csv(args.out, rows, columns, origin=origin)
 
 
 if __name__ == "__main__":

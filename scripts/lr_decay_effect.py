@@ -1,6 +1,6 @@
 """What the learning-rate decay of the 2-D recipe "stable" does: the same runs with and without it.
 
-``gl.experiments.METHODS["stable"]`` decays both learning rates linearly to zero over the second
+``gl.recipes.METHODS["stable"]`` decays both learning rates linearly to zero over the second
 half of training (``lr_decay`` 0.5).  This script trains "stable" as it is and with
 ``lr_decay`` 0 on the same dataset and seeds, one TF thread as in the sweep (so the decayed run
 reproduces the sweep's row), and writes the final scores to book/results/lr_decay_effect.csv
@@ -12,7 +12,6 @@ with provenance lines:
 from __future__ import annotations
 
 import argparse
-import csv
 import pathlib
 import sys
 
@@ -23,20 +22,20 @@ RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results" / "lr
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="grid", choices=list(gl.experiments.DATASETS))
+    parser.add_argument("--dataset", default="grid", choices=list(gl.sweep.DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     origin = gl.runtime.provenance(" ".join(["python scripts/lr_decay_effect.py", *sys.argv[1:]]))
-    gl.experiments.single_threaded()  # as a sweep worker: thread counts reorder floating-point sums
-    recipes = gl.experiments.METHODS
+    gl.sweep.single_threaded()  # as a sweep worker: thread counts reorder floating-point sums
+    recipes = gl.recipes.METHODS
     decay = recipes["stable"]["lr_decay"]
     rows = []
     try:
         for seed in args.seeds:
             for lr_decay in (decay, 0.0):
                 recipes["stable"]["lr_decay"] = lr_decay
-                last = gl.experiments.run("stable", args.dataset, seed)[-1]
+                last = gl.sweep.run("stable", args.dataset, seed)[-1]
                 rows.append(
                     [
                         lr_decay,
@@ -56,12 +55,8 @@ def main() -> None:
                 )
     finally:
         recipes["stable"]["lr_decay"] = decay
-    out = pathlib.Path(args.out)
-    with out.open("w", newline="") as handle:
-        handle.writelines(f"# {key}: {value}\n" for key, value in origin.items())
-        writer = csv.writer(handle)
-        writer.writerow(["lr_decay", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds"])
-        writer.writerows(rows)
+    columns = ["lr_decay", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds"]
+    gl.result_files.write_csv(args.out, rows, columns, origin=origin)
 
 
 if __name__ == "__main__":

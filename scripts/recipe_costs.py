@@ -14,7 +14,6 @@ book/results/recipe_costs.csv with provenance lines:
 from __future__ import annotations
 
 import argparse
-import csv
 import pathlib
 import statistics
 import sys
@@ -55,11 +54,11 @@ def main() -> None:
     if args.steps < 1 or args.repeats < 1:
         parser.error("--steps and --repeats must be at least 1")
     origin = gl.runtime.provenance("python scripts/recipe_costs.py " + " ".join(sys.argv[1:]))
-    gl.experiments.single_threaded()
+    gl.sweep.single_threaded()
     origin["threads"] = "one TensorFlow thread (as each sweep worker)"
     origin["settings"] = f"grid, {args.steps} generator steps per timing, {args.repeats} repeats round-robin"
 
-    points, _, _ = gl.experiments.benchmark("grid")
+    points, _, _ = gl.sweep.sweep_dataset("grid")
     fits = {}
     for name, recipe in gl.recipes.ABLATION.items():
         gan = gl.recipes.build_gan(recipe, 2, seed=0)
@@ -78,16 +77,14 @@ def main() -> None:
         print(f"repeat {repeat + 1} of {args.repeats} done", flush=True)
 
     per_1000 = {name: statistics.median(values) for name, values in seconds.items()}
-    out = pathlib.Path(args.out)
-    with out.open("w", newline="") as handle:
-        handle.writelines(f"# {key}: {value}\n" for key, value in origin.items())
-        writer = csv.writer(handle)
-        writer.writerow(["recipe", "d_steps", "seconds_per_1000_steps", "ratio_to_base", "timings"])
-        for name, value in per_1000.items():
-            timings = " ".join(f"{t:.2f}" for t in seconds[name])
-            ratio = value / per_1000["base"]
-            writer.writerow([name, gl.recipes.ABLATION[name].d_steps, f"{value:.2f}", f"{ratio:.2f}", timings])
-            print(f"{name:>28}: {value:6.2f} s per 1,000 steps, {ratio:.2f} x base", flush=True)
+    rows = []
+    for name, value in per_1000.items():
+        timings = " ".join(f"{t:.2f}" for t in seconds[name])
+        ratio = value / per_1000["base"]
+        rows.append([name, gl.recipes.ABLATION[name].d_steps, f"{value:.2f}", f"{ratio:.2f}", timings])
+        print(f"{name:>28}: {value:6.2f} s per 1,000 steps, {ratio:.2f} x base", flush=True)
+    columns = ["recipe", "d_steps", "seconds_per_1000_steps", "ratio_to_base", "timings"]
+    gl.result_files.write_csv(args.out, rows, columns, origin=origin)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,22 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from bad_values import (
+    FINITE,
+    NOT_ARRAYS,
+    NOT_CALLABLE,
+    NOT_NUMBERS,
+    argument,
+    bad_arrays,
+    bad_floats,
+    bad_ints,
+    bad_matrices,
+    bad_names,
+    bad_paths,
+    bad_seeds,
+    one_of_arguments,
+)
+from conftest import build_tiny_gan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -70,138 +86,18 @@ def refuses(cases, argument: str, value: object, call, *args, **kwargs) -> None:
     )
 
 
-def one_of_arguments(**strategies):
-    """(argument name, bad value) pairs, one argument at a time."""
-    return st.one_of(*[st.tuples(st.just(name), strategy) for name, strategy in strategies.items()])
-
-
-# --- Strategies of bad values ------------------------------------------------------------------
-
-NOT_NUMBERS = st.one_of(
-    st.none(),
-    st.text(max_size=4),
-    st.sampled_from(["1", "2.5", "nan"]),  # strings that float() would accept
-    st.booleans(),
-    st.lists(st.integers(1, 5), min_size=1, max_size=3),
-    st.complex_numbers(max_magnitude=10, allow_nan=False),
-)
-
-
-def bad_ints(minimum: int = 1):
-    """Anything but an integer >= ``minimum``."""
-    return st.one_of(
-        st.integers(max_value=minimum - 1), st.floats(allow_nan=True), NOT_NUMBERS, st.just(np.float64(3.0))
-    )
-
-
-def bad_floats(*, allow_zero: bool = False, below: float | None = None):
-    """Anything but a finite number > 0 (>= 0 with ``allow_zero``; and < ``below``, if given)."""
-    too_small = st.floats(max_value=0.0, exclude_max=allow_zero, allow_nan=False)
-    options = [too_small, st.sampled_from([math.nan, math.inf, -math.inf]), NOT_NUMBERS]
-    if below is not None:
-        options.append(st.floats(min_value=below, allow_nan=False))
-    return st.one_of(*options)
-
-
-def bad_seeds(upper: int | None = None):
-    options = [st.integers(max_value=-1), st.floats(), st.text(max_size=3), st.booleans(), st.lists(st.integers())]
-    if upper is not None:
-        options.append(st.integers(min_value=upper, max_value=upper * 4))
-    return st.one_of(*options)
-
-
-def bad_names(known):
-    """Unknown names: random text not in ``known``, and values that are not strings at all."""
-    return st.one_of(
-        st.text(max_size=12).filter(lambda name: name not in known),
-        st.integers(),
-        st.none(),
-        st.lists(st.sampled_from(sorted(known)), min_size=1, max_size=2),
-    )
-
-
-FINITE = st.floats(-10, 10, allow_nan=False)
-SMALL_SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
-
-
-def with_nonfinite(shape, values=(math.nan, math.inf, -math.inf)):
-    """Arrays of ``shape`` with finite entries but one NaN or Inf."""
-
-    @st.composite
-    def build(draw):
-        array = draw(hnp.arrays(np.float64, shape, elements=FINITE))
-        flat = array.reshape(-1)
-        flat[draw(st.integers(0, flat.size - 1))] = draw(st.sampled_from(values))
-        return flat.reshape(shape)
-
-    return build()
-
-
-def wrong_dtypes(shape):
-    """Arrays of ``shape`` whose entries are not real numbers (numpy converts some of them silently)."""
-    return st.one_of(
-        st.sampled_from(["a", "1.5", ""]).map(lambda text: np.full(shape, text)),
-        hnp.arrays(np.complex128, shape, elements=st.complex_numbers(max_magnitude=5, allow_nan=False)),
-        hnp.arrays(np.bool_, shape),
-        st.just(np.full(shape, None, dtype=object)),
-        st.just(np.full(shape, 1.0, dtype=object)),
-    )
-
-
-NOT_ARRAYS = st.sampled_from([None, "abc", {"a": 1}, [[1.0], [1.0, 2.0]]])
-
-
-def bad_arrays(shapes=SMALL_SHAPES, *, nonfinite=(math.nan, math.inf, -math.inf), empty_shapes=None):
-    """Arrays of ``shapes`` with a NaN or Inf, or of a wrong dtype; empty arrays; things that are not arrays."""
-    if empty_shapes is None:
-        empty_shapes = st.sampled_from([(0,), (0, 2), (3, 0), (0, 8, 8, 1)])
-    return st.one_of(
-        shapes.flatmap(lambda shape: with_nonfinite(shape, nonfinite)),
-        shapes.flatmap(wrong_dtypes),
-        empty_shapes.map(np.zeros),
-        NOT_ARRAYS,
-    )
-
-
-def wrong_rank(rank: int):
-    """Finite float arrays of any rank but ``rank``."""
-    shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=3).filter(lambda s: len(s) != rank)
-    return shapes.flatmap(lambda shape: hnp.arrays(np.float64, shape, elements=FINITE))
-
-
-def bad_matrices():
-    """Not a finite (n, dim) matrix with n, dim >= 1."""
-    shapes = st.tuples(st.integers(1, 5), st.integers(1, 4))
-    empty = st.sampled_from([(0, 2), (3, 0), (0, 0)])
-    return st.one_of(bad_arrays(shapes, empty_shapes=empty), wrong_rank(2))
-
-
-def bad_paths(suffix: str | None = None):
-    options = [st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2), st.just("")]
-    if suffix:
-        text = st.text(alphabet="abc._/", min_size=1, max_size=10)
-        options.append(text.filter(lambda p: pathlib.Path(p).suffix != suffix))
-    return st.one_of(*options)
-
-
-NOT_CALLABLE = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.just(np.zeros(3)))
-
-
 # --- Shared small objects ----------------------------------------------------------------------
 
 
+# The shared tiny GAN (tests/conftest.py), smaller still; built once, as Hypothesis calls each test many times.
 @functools.cache
 def compiled_gan() -> gl.GAN:
-    generator = models.mlp_generator(2, 2, width=4, depth=1)
-    gan = gl.GAN(generator, models.mlp_discriminator(2, width=4, depth=1), latent_dim=2, seed=0)
-    gan.compile()
-    return gan
+    return build_tiny_gan(latent_dim=2, width=4, depth=1)
 
 
 @functools.cache
 def uncompiled_gan() -> gl.GAN:
-    generator = models.mlp_generator(2, 2, width=4, depth=1)
-    return gl.GAN(generator, models.mlp_discriminator(2, width=4, depth=1), latent_dim=2, seed=0)
+    return build_tiny_gan(latent_dim=2, width=4, depth=1, compile=False)
 
 
 @functools.cache
@@ -226,7 +122,7 @@ VALID_DENSITY = np.full(10, 0.1)  # integrates to 1 with dx = 1
 
 
 @bad_input_settings(FAST)
-@given(one_of_arguments(modes=bad_ints(), radius=bad_floats(), side=bad_ints(), spacing=bad_floats()))
+@given(one_of_arguments("modes", "radius", "side", "spacing"))
 def test_data_centres(bad_input_cases, case):
     argument, value = case
     call = data.ring_centers if argument in ("modes", "radius") else data.grid_centers
@@ -236,7 +132,7 @@ def test_data_centres(bad_input_cases, case):
 @bad_input_settings(FAST)
 @given(
     st.sampled_from(["mixture", "ring", "grid"]),
-    one_of_arguments(n=bad_ints(), std=bad_floats(allow_zero=True), seed=bad_seeds(), centers=bad_matrices()),
+    one_of_arguments("n", "seed", std=bad_floats(allow_zero=True), centers=bad_matrices()),
 )
 def test_data_mixtures(bad_input_cases, sampler, case):
     argument, value = case
@@ -277,9 +173,9 @@ def test_data_as_dataset(bad_input_cases, case):
 @bad_input_settings(FAST)
 @given(
     one_of_arguments(
+        "timeout",
         host=st.one_of(st.none(), st.just(""), st.integers(), st.lists(st.text(max_size=2), max_size=2)),
         port=st.one_of(st.integers(max_value=0), st.integers(min_value=65536), st.floats(), NOT_NUMBERS),
-        timeout=bad_floats(),
     )
 )
 def test_data_reachable(bad_input_cases, case):
@@ -306,11 +202,7 @@ BAD_IMAGE_SHAPES = st.one_of(
 @given(
     st.sampled_from(["mlp_generator", "mlp_discriminator"]),
     one_of_arguments(
-        latent_dim=bad_ints(),
-        output_dim=bad_ints(),
-        input_dim=bad_ints(),
-        width=bad_ints(),
-        depth=bad_ints(),
+        "latent_dim", "output_dim", "input_dim", "width", "depth",
         name=BAD_MODEL_NAMES,
         spectral_norm=st.one_of(st.integers(), st.none(), st.text(max_size=3)),
     ),
@@ -332,9 +224,8 @@ def test_models_mlp(bad_input_cases, builder, case):
 @given(
     st.sampled_from(["conv_generator", "conv_discriminator"]),
     one_of_arguments(
-        latent_dim=bad_ints(),
+        "latent_dim", "base_filters",
         image_shape=BAD_IMAGE_SHAPES,
-        base_filters=bad_ints(),
         name=BAD_MODEL_NAMES,
         spectral_norm=st.one_of(st.integers(), st.none()),
     ),
@@ -413,7 +304,7 @@ NOT_MODELS = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.just(np
 
 
 @bad_input_settings(SLOW)
-@given(one_of_arguments(generator=NOT_MODELS, discriminator=NOT_MODELS, latent_dim=bad_ints(), seed=bad_seeds()))
+@given(one_of_arguments("latent_dim", "seed", generator=NOT_MODELS, discriminator=NOT_MODELS))
 def test_training_gan_constructor(bad_input_cases, case):
     argument, value = case
     generator, discriminator = players()
@@ -430,12 +321,9 @@ COMPILE_KEYWORDS = {"r1", "r2", "gradient_penalty", "clip_weights", "d_l1", "d_l
 @bad_input_settings(SLOW)
 @given(
     st.one_of(
-        st.tuples(st.sampled_from(sorted(COMPILE_KEYWORDS)), bad_floats(allow_zero=True)),
+        one_of_arguments(*sorted(COMPILE_KEYWORDS)),
         one_of_arguments(
-            label_smoothing=bad_floats(allow_zero=True, below=1.0),
-            ema=bad_floats(allow_zero=True, below=1.0),
-            d_steps=bad_ints(),
-            pack=bad_ints(),
+            "label_smoothing", "ema", "d_steps", "pack",
             trackers=st.one_of(st.integers(), st.none(), st.text(max_size=2)),
             steps_per_execution=bad_ints().filter(lambda value: value is not None),  # None: fit chooses
             instance_noise_steps=st.one_of(st.integers(max_value=0), st.floats(), st.text(max_size=2)),
@@ -491,12 +379,7 @@ def test_training_fit_before_compile():
 
 @bad_input_settings(SLOW)
 @given(
-    one_of_arguments(
-        n=bad_ints(),
-        seed=bad_seeds(),
-        batch_size=bad_ints(),
-        average=st.one_of(st.integers(), st.none(), st.text(max_size=2)),
-    )
+    one_of_arguments("n", "seed", "batch_size", average=st.one_of(st.integers(), st.none(), st.text(max_size=2)))
 )
 def test_training_sample(bad_input_cases, case):
     argument, value = case
@@ -549,12 +432,7 @@ def test_training_callbacks(bad_input_cases, case):
 
 @bad_input_settings(FAST)
 @given(
-    one_of_arguments(
-        d_learning_rate=bad_floats(),
-        g_learning_rate=bad_floats(),
-        beta_1=bad_floats(allow_zero=True, below=1.0),
-        beta_2=bad_floats(allow_zero=True, below=1.0),
-    )
+    one_of_arguments("d_learning_rate", "g_learning_rate", "beta_1", "beta_2")
 )
 def test_training_adam_pair(bad_input_cases, case):
     argument, value = case
@@ -578,7 +456,7 @@ BAD_BATCHES = st.one_of(
     st.one_of(
         st.tuples(st.just("squared_gradient_norms"), st.just("discriminator"), NOT_CALLABLE),
         st.tuples(st.just("squared_gradient_norms"), st.just("points"), BAD_BATCHES),
-        st.tuples(st.just("zero_centered_penalty"), st.just("gamma"), bad_floats(allow_zero=True)),
+        argument("gamma", function="zero_centered_penalty"),
         st.tuples(st.just("interpolation_shape"), st.just("real"), BAD_BATCHES),
         st.tuples(st.just("interpolated_penalty"), st.just("real"), BAD_BATCHES),
         st.tuples(
@@ -586,7 +464,7 @@ BAD_BATCHES = st.one_of(
             st.just("fake"),
             st.one_of(BAD_BATCHES, st.sampled_from([np.zeros((4, 3)), np.zeros((3, 2)), np.zeros((4, 2, 1))])),
         ),
-        st.tuples(st.just("interpolated_penalty"), st.just("weight"), bad_floats(allow_zero=True)),
+        argument("weight", function="interpolated_penalty"),
         st.tuples(st.just("interpolated_penalty"), st.just("seed"), st.one_of(st.floats(), st.text(), st.booleans())),
         st.tuples(st.just("interpolated_penalty"), st.just("discriminator"), NOT_CALLABLE),
     )
@@ -615,14 +493,14 @@ def some_variables():
 @bad_input_settings(SLOW)
 @given(
     st.one_of(
-        st.tuples(st.just("clip_weights"), st.just("bound"), bad_floats()),
+        argument("bound", function="clip_weights"),
         st.tuples(st.just("clip_weights"), st.just("variables"), st.one_of(st.none(), st.integers(), st.just([1.0]))),
         st.tuples(st.just("weight_decay"), st.just("model"), NOT_MODELS.filter(lambda m: m is not linear_critic)),
         st.tuples(st.just("weight_decay"), st.sampled_from(["l1", "l2"]), bad_floats(allow_zero=True)),
         st.tuples(st.just("decayed_variables"), st.just("model"), NOT_MODELS.filter(lambda m: m is not linear_critic)),
-        st.tuples(st.just("smoothed_cross_entropy"), st.just("smoothing"), bad_floats(allow_zero=True, below=1.0)),
+        argument("smoothing", function="smoothed_cross_entropy"),
         st.tuples(st.just("smoothed_cross_entropy"), st.sampled_from(["real_logits", "fake_logits"]), NON_FLOAT_LOGITS),
-        st.tuples(st.just("instance_noise_std"), st.just("sigma"), bad_floats(allow_zero=True)),
+        argument("sigma", function="instance_noise_std"),
         st.tuples(
             st.just("instance_noise_std"),
             st.just("anneal_steps"),
@@ -633,7 +511,7 @@ def some_variables():
             st.just("step"),
             st.one_of(st.none(), st.text(max_size=2), st.booleans(), st.just(tf.constant("a"))),
         ),
-        st.tuples(st.just("pack"), st.just("m"), bad_ints()),
+        argument("m", function="pack"),
         st.tuples(
             st.just("pack"),
             st.just("samples"),
@@ -678,10 +556,10 @@ def test_regularizers_tricks(bad_input_cases, case):
 @given(
     st.sampled_from(["nearest_center", "mode_coverage"]),
     one_of_arguments(
+        "sigmas",
         samples=st.one_of(bad_matrices(), st.just(np.zeros((5, 3)))),  # 3 columns against 2
         centers=st.one_of(bad_matrices(), st.just(np.zeros((4, 1)))),
         std=bad_floats(),
-        sigmas=bad_floats(),
     ),
 )
 def test_metrics_mode_coverage(bad_input_cases, function, case):
@@ -697,13 +575,13 @@ def test_metrics_mode_coverage(bad_input_cases, function, case):
 @bad_input_settings(FAST)
 @given(
     one_of_arguments(
+        "n_classes",
         labels=st.one_of(
             bad_arrays(st.tuples(st.integers(1, 6)), empty_shapes=st.just((0,))),
             hnp.arrays(np.float64, st.integers(1, 5), elements=FINITE),  # floats, not class indices
             st.lists(st.integers(), min_size=1, max_size=5).filter(lambda v: min(v) < 0 or max(v) >= 10),
             st.just(np.zeros((2, 2), np.int64)),
         ),
-        n_classes=bad_ints(),
     )
 )
 def test_metrics_class_histogram_stats(bad_input_cases, case):
@@ -762,7 +640,7 @@ BAD_DIGIT_IMAGES = st.one_of(
         st.tuples(st.just("classifier_fid/fake_images"), st.just(np.zeros((1, 8, 8, 1)))),  # 1 image: no covariance
         st.tuples(st.just("class_coverage/fake_images"), BAD_DIGIT_IMAGES),
         st.tuples(st.sampled_from(["predict/images", "features/images"]), BAD_DIGIT_IMAGES),
-        # None is valid (the cached classifier); anything else but a DigitsClassifier is not.
+        # None is valid (the cached classifier); anything else but an ImageClassifier is not.
         st.tuples(
             st.sampled_from(["classifier_fid/classifier", "class_coverage/classifier"]),
             NOT_MODELS.filter(lambda value: value is not None),
@@ -773,7 +651,7 @@ def test_judge_digit_images(bad_input_cases, case):
     target, value = case
     function, argument = target.split("/")
     # A classifier without models: the checks must refuse the input before any model is used.
-    dummy = judge.DigitsClassifier(model=None, features_model=None, test_accuracy=0.0, path="")
+    dummy = judge.ImageClassifier(model=None, features_model=None, test_accuracy=0.0, path="")
     if function in ("predict", "features"):
         refuses(bad_input_cases, argument, value, getattr(dummy, function), value)
         return
@@ -791,9 +669,9 @@ def test_judge_digit_images(bad_input_cases, case):
         st.tuples(
             st.just("cache_dir"), st.one_of(st.integers(), st.just(""), st.lists(st.text(max_size=2), min_size=1))
         ),
-        st.tuples(st.sampled_from(["filters", "width", "epochs", "batch_size"]), bad_ints()),
-        st.tuples(st.just("learning_rate"), bad_floats()),
-        st.tuples(st.just("seed"), bad_seeds()),
+        one_of_arguments("filters", "width", "epochs", "batch_size"),
+        argument("learning_rate"),
+        argument("seed"),
         st.tuples(st.just("retrain"), st.one_of(st.integers(), st.none(), st.text(max_size=2))),
         st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True)
         .filter(lambda name: name not in judge.CLASSIFIER_SETTINGS and name not in ("cache_dir", "retrain"))
@@ -850,6 +728,7 @@ def test_theory_densities(bad_input_cases, function, case):
 @given(
     st.sampled_from(["optimal_discriminator", "optimal_logit", "value_function"]),
     one_of_arguments(
+        "dx",
         p_data=st.one_of(BAD_DENSITIES, st.just(np.full(11, 1 / 11))),  # 11 points against 10
         p_g=BAD_DENSITIES,
         d=st.one_of(
@@ -858,7 +737,6 @@ def test_theory_densities(bad_input_cases, function, case):
             st.just(np.full(10, -0.1)),
             st.just(np.full(3, 0.5)),
         ),
-        dx=bad_floats(),
         logits=st.one_of(st.integers(), st.none(), st.text(max_size=2)),
     ),
 )
@@ -924,7 +802,7 @@ DIRAC_PARAMETERS = {"clip": "wgan", "weight": "wgan_gp", "gamma": "r1", "sigma":
     st.sampled_from(DIRAC_FUNCTIONS),
     st.one_of(
         st.tuples(st.just("method"), bad_names(set(dirac.METHODS))),
-        st.tuples(st.sampled_from(sorted(DIRAC_PARAMETERS)), bad_floats(allow_zero=True)),
+        one_of_arguments(*sorted(DIRAC_PARAMETERS)),
         # An unknown parameter is named in the message by its own name.
         st.from_regex(r"[a-z]{1,8}", fullmatch=True)
         .filter(lambda name: name not in DIRAC_PARAMETERS and name not in ("method", "theta", "psi", "point", "step"))
@@ -953,8 +831,8 @@ BAD_THETAS = bad_arrays(nonfinite=(math.nan,)).filter(lambda value: not isinstan
         st.tuples(st.just("jacobian"), st.just("point"), BAD_POINTS),
         st.tuples(st.just("jacobian"), st.just("step"), bad_floats()),
         st.tuples(st.just("simulate"), st.just("start"), BAD_POINTS),
-        st.tuples(st.just("simulate"), st.just("steps"), bad_ints()),
-        st.tuples(st.just("simulate"), st.just("lr"), bad_floats()),
+        argument("steps", function="simulate"),
+        argument("lr", function="simulate"),
         st.tuples(st.just("simulate"), st.just("mode"), bad_names(set(dirac.MODES))),
     )
 )
@@ -988,13 +866,10 @@ def test_runtime_profile_and_provenance(bad_input_cases, case):
 @bad_input_settings(FAST)
 @given(
     one_of_arguments(
+        "steps", "batch_size", "base_filters", "latent_dim",
         name=bad_names({"cpu", "gpu"}),
         dataset=bad_names({"digits", "mnist"}),
         image_shape=st.one_of(st.none(), st.just([8, 8, 1]), st.just((8, 8)), st.just((8, 0, 1)), st.just((8, 8.0, 1))),
-        steps=bad_ints(),
-        batch_size=bad_ints(),
-        base_filters=bad_ints(),
-        latent_dim=bad_ints(),
         reason=st.one_of(st.none(), st.integers()),
     )
 )
@@ -1023,14 +898,13 @@ def must_not_be_called():
 @bad_input_settings(FAST)
 @given(
     one_of_arguments(
+        "batch_size", "steps_per_click",
         build_gan=NOT_CALLABLE,
         real=st.one_of(
             bad_arrays(st.tuples(st.integers(1, 5), st.just(1)), empty_shapes=st.just((0, 1))),
             st.sampled_from([np.zeros(5), np.zeros((5, 2)), np.zeros((5, 1, 1))]),
         ),
         data_density=st.one_of(st.integers(), st.text(min_size=1, max_size=2), st.just(np.zeros(3))),
-        batch_size=bad_ints(),
-        steps_per_click=bad_ints(),
         x_range=st.one_of(BAD_POINTS, st.tuples(FINITE, FINITE).filter(lambda r: r[0] >= r[1])),
         seed=st.one_of(bad_seeds(upper=2**32), st.none()),
     )

@@ -5,7 +5,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # a subprocess run of a whole script
 
 
 def test_benchmark_prints_every_way_and_the_speedup_line():

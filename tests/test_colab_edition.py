@@ -254,6 +254,7 @@ def test_admonitions_references_terms_and_targets_on_a_small_book(tmp_path):
     assert "".join(back["cells"][2]["source"]).startswith("**Exercise 1**\n\nAfter Exercise 2.1 of [chapter 2](")
 
 
+@pytest.mark.slow
 def test_a_generated_chapter_runs_under_nbval(tmp_path):
     out = tmp_path / "book"
     colab_edition.write_edition(ROOT / "book", out)

@@ -1,3 +1,4 @@
+import hashlib
 import os
 import subprocess
 import sys
@@ -54,6 +55,88 @@ def test_ring_options_change_the_mixture():
     points = data.ring(5000, modes=3, radius=5.0, std=0.0, seed=0)
     assert len(np.unique(points.round(4), axis=0)) == 3
     np.testing.assert_allclose(np.linalg.norm(points, axis=1), 5.0, rtol=1e-6)
+
+
+# sha256 of the float32 bytes of ring(1000, seed=s) and grid(1000, seed=s) as the library drew
+# them before RING and GRID existed (the sweep's stored rows were trained on these draws).
+DRAWN_BEFORE = {
+    ("ring", 0): "7e949844e372b821",
+    ("ring", 3): "b439dbe1975301aa",
+    ("grid", 0): "1160c84d28427db9",
+    ("grid", 3): "79c039098feb13f9",
+}
+
+
+@pytest.mark.parametrize(("name", "seed"), list(DRAWN_BEFORE))
+def test_ring_and_grid_mixtures_draw_exactly_what_ring_and_grid_drew(name, seed):
+    mixture, sampler = {"ring": (data.RING, data.ring), "grid": (data.GRID, data.grid)}[name]
+    points = mixture.sample(1000, seed=seed)
+    assert points.dtype == np.float32 and points.shape == (1000, 2)
+    assert hashlib.sha256(points.tobytes()).hexdigest()[:16] == DRAWN_BEFORE[name, seed]
+    # the same arrays as the functions, and as the mixture written out with PacGAN's numbers
+    spelled_out = {
+        "ring": data.mixture(1000, data.ring_centers(8, 1.0), 0.01, seed=seed),
+        "grid": data.mixture(1000, data.grid_centers(5, 2.0), 0.05, seed=seed),
+    }[name]
+    for other in (sampler(1000, seed=seed), spelled_out):
+        np.testing.assert_array_equal(points, other)
+        assert other.dtype == points.dtype
+
+
+@pytest.mark.parametrize("n", [1, 7, 50_000])
+@pytest.mark.parametrize("seed", [0, 1, 12_345])
+def test_mixture_sample_equals_ring_and_grid_bit_for_bit(n, seed):
+    np.testing.assert_array_equal(data.RING.sample(n, seed=seed), data.ring(n, seed=seed))
+    np.testing.assert_array_equal(data.GRID.sample(n, seed=seed), data.grid(n, seed=seed))
+
+
+def test_ring_and_grid_are_pacgans_benchmarks():
+    assert (data.RING.name, data.RING.modes, data.RING.std) == ("ring", 8, 0.01)
+    assert (data.GRID.name, data.GRID.modes, data.GRID.std) == ("grid", 25, 0.05)
+    np.testing.assert_array_equal(data.RING.centers, data.ring_centers())
+    np.testing.assert_array_equal(data.GRID.centers, data.grid_centers())
+    assert data.RING.centers.dtype == data.GRID.centers.dtype == np.float32
+
+
+def test_a_mixture_is_a_value_whose_centres_cannot_change():
+    centers = np.array([[0.0, 1.0], [2.0, 3.0]])
+    mixture = data.Mixture("pair", centers, 0.5)
+    centers[0, 0] = 9.0  # the mixture keeps its own copy
+    np.testing.assert_array_equal(mixture.centers, [[0.0, 1.0], [2.0, 3.0]])
+    assert mixture.centers.dtype == np.float32 and mixture.modes == 2
+    with pytest.raises(ValueError, match="read-only"):
+        mixture.centers[0, 0] = 9.0
+    with pytest.raises(AttributeError):
+        mixture.std = 1.0
+    assert mixture == data.Mixture("pair", [[0.0, 1.0], [2.0, 3.0]], 0.5)
+    assert hash(mixture) == hash(data.Mixture("pair", [[0.0, 1.0], [2.0, 3.0]], 0.5))
+    assert mixture != data.Mixture("pair", [[0.0, 1.0], [2.0, 3.0]], 0.25)
+    assert mixture != data.Mixture("pair", [[0.0, 1.0], [2.0, 4.0]], 0.5)
+    assert mixture != data.Mixture("other", [[0.0, 1.0], [2.0, 3.0]], 0.5)
+    np.testing.assert_array_equal(mixture.sample(10, seed=2), data.mixture(10, [[0, 1], [2, 3]], 0.5, seed=2))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"),
+    [
+        (("", [[0.0, 0.0]], 0.1), "name"),
+        ((None, [[0.0, 0.0]], 0.1), "name"),
+        (("m", [0.0, 0.0], 0.1), "centers"),
+        (("m", [[0.0, np.nan]], 0.1), "centers"),
+        (("m", np.zeros((0, 2)), 0.1), "centers"),
+        (("m", [[0.0, 0.0]], -0.1), "std"),
+        (("m", [[0.0, 0.0]], "0.1"), "std"),
+    ],
+)
+def test_mixture_names_a_bad_argument(arguments, argument):
+    with pytest.raises(ValueError, match=argument):
+        data.Mixture(*arguments)
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5])
+def test_mixture_sample_names_a_bad_n(n):
+    with pytest.raises(ValueError, match="n must"):
+        data.RING.sample(n)
 
 
 @pytest.mark.parametrize(
@@ -134,6 +217,7 @@ def no_network(monkeypatch, *, hang=False):
 
 @pytest.mark.parametrize("loader", [data.mnist, data.fashion_mnist])
 @pytest.mark.parametrize("hang", [False, True])
+@pytest.mark.slow
 def test_mnist_offline_fails_fast_and_names_digits(loader, hang, empty_cache, monkeypatch):
     import time
 
@@ -197,6 +281,7 @@ def test_as_dataset_order_depends_on_its_seed_alone():
 
 
 @pytest.mark.parametrize("batch_size", [4, 3, 20, 7])
+@pytest.mark.slow
 def test_as_dataset_start_equals_skipping_that_many_batches(batch_size):
     # 20 rows: with batches of 3 or 7 a pass ends inside a batch, so starts fall mid-pass,
     # on pass boundaries (batch 5 of 4 rows) and in later passes.
@@ -207,6 +292,7 @@ def test_as_dataset_start_equals_skipping_that_many_batches(batch_size):
         np.testing.assert_array_equal(resumed, stream[start:start + 7])
 
 
+@pytest.mark.slow
 def test_a_start_inside_a_pass_logs_nothing():
     # A sliced first pass made TensorFlow log "Tensor RefCount not reliable ..." errors, which
     # would show in every notebook that resumes a stream; they come from C++, so look at stderr.
@@ -322,6 +408,7 @@ def test_fashion_mnist_calls_return_fresh_arrays(real_fashion):
     assert np.bincount(second_labels).tolist() == [1000] * 10
 
 
+@pytest.mark.slow
 def test_fashion_mnist_debian_and_keras_paths_give_identical_arrays(real_fashion, tmp_path, monkeypatch):
     """Three read paths over the same bytes: gan_lib on Debian's folder, gan_lib on a Keras cache
     (Debian's folder hidden), and Keras' own ``fashion_mnist.load_data()`` on that cache."""
@@ -387,6 +474,7 @@ def test_fashion_mnist_reads_the_folder_the_environment_variable_names(empty_cac
 
 
 @pytest.mark.parametrize("hang", [False, True])
+@pytest.mark.slow
 def test_fashion_mnist_offline_fails_within_5_s_naming_every_way_out(hang, empty_cache, monkeypatch):
     import time
 

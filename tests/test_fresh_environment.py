@@ -15,7 +15,10 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # a fresh environment and a whole chapter
 CHAPTER = ROOT / "book" / "01_concepts.ipynb"
 
 

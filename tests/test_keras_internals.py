@@ -4,6 +4,7 @@ These run under every Keras version ``make test`` and ``make test-oldest`` insta
 upgrade that breaks an assumption fails here, not as a silent slowdown."""
 
 import keras
+import pytest
 
 import gan_lib as gl
 from gan_lib import _keras_internals
@@ -18,23 +19,20 @@ class CountCalls(keras.callbacks.Callback):
         self.calls += 1
 
 
-def small_gan(**compile_args):
-    keras.utils.set_random_seed(0)
-    gan = gl.GAN(gl.models.mlp_generator(4, 2, width=8, depth=1), gl.models.mlp_discriminator(2, width=8, depth=1),
-                 latent_dim=4, seed=0)
-    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), **compile_args)
-    return gan
+# The shared tiny GAN (tests/conftest.py), narrower still, with Keras' default Adam betas.
+NARROW = {"width": 8, "depth": 1, "beta_1": 0.9}
 
 
 def batches():
     return gl.data.as_dataset(gl.data.ring(256, seed=0), 32, seed=0)
 
 
-def test_every_supported_keras_loops_the_steps_in_the_graph():
+@pytest.mark.slow
+def test_every_supported_keras_loops_the_steps_in_the_graph(tiny_gan):
     # requirements.txt allows Keras 3.10 and later, whose TensorFlow trainer all loop in the
     # graph: if the marker attribute disappears, gan_lib would silently fall back to one step
     # per call (several times slower), so it must fail here instead.
-    gan = small_gan()
+    gan = tiny_gan(**NARROW)
     assert _keras_internals.loops_steps_in_graph(gan)
     counter = CountCalls()
     gan.fit(batches(), epochs=1, steps_per_epoch=10, verbose=0, callbacks=[counter])
@@ -58,8 +56,9 @@ def test_the_loop_traces_the_step_once_however_many_steps_it_runs():
     assert len(traces) == 1  # an unrolled loop would trace 20 times
 
 
-def test_make_train_function_stores_its_function_and_gan_keeps_one_per_length():
-    gan = small_gan()
+@pytest.mark.slow
+def test_make_train_function_stores_its_function_and_gan_keeps_one_per_length(tiny_gan):
+    gan = tiny_gan(**NARROW)
     first = _keras_internals.build_train_function(gan, super(gl.GAN, gan).make_train_function)
     assert callable(first) and gan.train_function is first
     # GAN keeps one function per (length, guard) and hands the same one back.
@@ -72,9 +71,10 @@ def test_make_train_function_stores_its_function_and_gan_keeps_one_per_length():
     assert keras.backend.backend() == "tensorflow"
 
 
-def test_trackers_off_trains_the_same_weights_and_logs_only_the_losses():
+@pytest.mark.slow
+def test_trackers_off_trains_the_same_weights_and_logs_only_the_losses(tiny_gan):
     def trained(trackers):
-        gan = small_gan(trackers=trackers)
+        gan = tiny_gan(**NARROW, trackers=trackers)
         history = gan.fit(batches(), epochs=1, steps_per_epoch=10, verbose=0)
         return gan, history.history
 

@@ -37,6 +37,25 @@ def test_cross_entropy_matches_the_probability_form():
     )
 
 
+@pytest.mark.parametrize("name", losses.NAMES)
+def test_cross_entropy_says_whether_the_discriminator_minimises_the_cross_entropy(name):
+    # The flag is true exactly when D's loss is -E[log sigmoid(l_real)] - E[log(1 - sigmoid(l_fake))].
+    real, fake = np.array([2.0, -1.0, 0.3]), np.array([-0.5, 1.5, 0.0])
+    d_real, d_fake = 1 / (1 + np.exp(-real)), 1 / (1 + np.exp(-fake))
+    cross_entropy = -np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake))
+    found = float(losses.get(name).discriminator(logits(*real), logits(*fake)))
+    assert losses.get(name).cross_entropy == (found == pytest.approx(cross_entropy, rel=1e-5))
+    assert (name in losses.CROSS_ENTROPY) == losses.get(name).cross_entropy
+
+
+def test_the_cross_entropy_losses_are_minimax_and_non_saturating():
+    assert losses.CROSS_ENTROPY == ("minimax", "non_saturating")
+    # a loss made by hand is not cross-entropy unless it says so
+    made = losses.AdversarialLoss("mine", losses.get("minimax").discriminator, losses.get("minimax").generator)
+    assert not made.cross_entropy
+    assert losses.AdversarialLoss("mine", made.discriminator, made.generator, cross_entropy=True).cross_entropy
+
+
 def test_other_losses_closed_forms():
     real, fake = logits(2.0, -1.0), logits(0.5, -3.0)
     assert float(losses.get("wasserstein").discriminator(real, fake)) == pytest.approx(-1.25 - 0.5)

@@ -1,13 +1,86 @@
+import ast
+import json
 import math
 import os
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from gan_lib import data, metrics
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 CENTERS = data.ring_centers()
 STD = 0.01
+
+
+# --- What metrics imports. ``import gan_lib.metrics`` runs gan_lib/__init__ first, which imports every
+# module, so these checks look at the module itself: its source, and a fresh interpreter in which
+# the package gan_lib is an empty stand-in and only the module's own imports run.
+
+MODULES_LOADED_BY = """
+import importlib, json, sys, types
+package = types.ModuleType("gan_lib")  # stands in for gan_lib/__init__, which is not run
+package.__path__ = [sys.argv[1]]
+sys.modules["gan_lib"] = package
+importlib.import_module(sys.argv[2])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_loaded_by(module: str) -> set[str]:
+    """Every module in sys.modules after importing ``module`` alone, without gan_lib/__init__."""
+    result = subprocess.run(
+        [sys.executable, "-c", MODULES_LOADED_BY, str(ROOT / "gan_lib"), module],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+UPPER_FLOORS = {"gan_lib.training", "gan_lib.widgets", "gan_lib.plotting", "gan_lib.recipes"}
+
+
+@pytest.mark.parametrize(
+    ("module", "loads", "does_not_load"),
+    [
+        # metrics computes on numpy arrays: no TensorFlow or Keras either (Keras loads matplotlib.pyplot).
+        (
+            "gan_lib.metrics",
+            {"gan_lib._checks", "numpy"},
+            UPPER_FLOORS | {"gan_lib.judge", "gan_lib.data", "tensorflow", "keras", "matplotlib.pyplot"},
+        ),
+        # The judge sits above metrics and uses Keras: the same check sees what it imports, directly and
+        # through data, and that it still stays below training, the widgets and plotting.
+        pytest.param(
+            "gan_lib.judge",
+            {"gan_lib.metrics", "gan_lib.data", "gan_lib._version", "keras"},
+            UPPER_FLOORS,
+            marks=pytest.mark.slow,  # a fresh process that imports Keras and TensorFlow
+        ),
+    ],
+)
+def test_a_module_alone_loads_nothing_from_the_upper_floors(module, loads, does_not_load):
+    loaded = modules_loaded_by(module)
+    assert module in loaded and loads <= loaded, loads - loaded
+    assert not loaded & does_not_load, loaded & does_not_load
+
+
+def test_metrics_imports_only_the_argument_checks_from_gan_lib_even_inside_functions():
+    tree = ast.parse((ROOT / "gan_lib" / "metrics.py").read_text())
+    imported = set()  # module names, from every import statement, at the top or in a function
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert {name for name in imported if name.split(".")[0] == "gan_lib"} == {"gan_lib._checks"}, imported
+    assert "numpy" in imported  # the walk does find the module's imports
 
 
 def test_every_mode_exactly():
@@ -172,7 +245,6 @@ def test_frechet_distance_of_identical_and_shifted_sets():
         (lambda: metrics.precision_recall(np.zeros((9, 2)), np.zeros((9, 2)), k=0), "k"),
         (lambda: metrics.memorisation(np.zeros((2, 4)), np.zeros((3, 4)), np.zeros((3, 4)), quantile=0.7), "quantile"),
         (lambda: metrics.memorisation(np.zeros((2, 4)), np.zeros((3, 5)), np.zeros((3, 4))), "same size"),
-        (lambda: metrics.classifier_cache_path(depth=3), "depth"),
     ],
 )
 def test_image_metric_bad_arguments(call, argument):
@@ -224,69 +296,3 @@ def test_memorisation_flags_copies_and_passes_new_images():
     assert not fresh["memorised"] and fresh["close_fraction"] < 0.1 and 0.8 < fresh["median_ratio"] < 1.25
     noise = metrics.memorisation(np.random.default_rng(1).uniform(-1, 1, (300, 8, 8, 1)), train, reference)
     assert not noise["memorised"] and noise["median_ratio"] > 2
-
-
-# --- The digits classifier and the metrics that use it (trained once per test session in a tmp folder).
-
-
-@pytest.fixture(scope="session")
-def classifier(tmp_path_factory):
-    return metrics.digits_classifier(cache_dir=str(tmp_path_factory.mktemp("gan_lib_cache")))
-
-
-def test_digits_classifier_is_accurate_and_cached(classifier):
-    assert classifier.test_accuracy > 0.95
-    assert classifier.path == metrics.classifier_cache_path(os.path.dirname(classifier.path))
-    assert os.path.isfile(classifier.path)
-    mtime = os.path.getmtime(classifier.path)
-    metrics._LOADED.pop(classifier.path)  # force a load from disk
-    loaded = metrics.digits_classifier(cache_dir=os.path.dirname(classifier.path))
-    assert os.path.getmtime(classifier.path) == mtime  # loaded, not retrained
-    images, _ = data.digits("test")
-    np.testing.assert_array_equal(loaded.predict(images), classifier.predict(images))
-    np.testing.assert_allclose(loaded.features(images), classifier.features(images), rtol=1e-5, atol=1e-6)
-    assert loaded.test_accuracy == classifier.test_accuracy
-    assert metrics.digits_classifier(cache_dir=os.path.dirname(classifier.path)) is loaded  # in-process reuse
-
-
-def test_classifier_cache_key_follows_settings_and_training_is_deterministic(tmp_path):
-    assert metrics.classifier_cache_path("x") == metrics.classifier_cache_path("x", epochs=15)
-    assert metrics.classifier_cache_path("x") != metrics.classifier_cache_path("x", epochs=2)
-    assert metrics.classifier_cache_path("x") != metrics.classifier_cache_path("x", seed=1)
-    first = metrics.digits_classifier(cache_dir=str(tmp_path / "a"), epochs=1)
-    second = metrics.digits_classifier(cache_dir=str(tmp_path / "b"), epochs=1)
-    for u, v in zip(first.model.get_weights(), second.model.get_weights()):
-        np.testing.assert_array_equal(u, v)
-
-
-def test_classifier_fid_real_images_sit_at_the_floor_and_failures_do_not(classifier):
-    train, _ = data.digits("train")
-    test, test_labels = data.digits("test")
-    order = np.random.default_rng(0).permutation(len(train))
-    reference, other_train = train[order[:1000]], train[order[1000:1360]]  # 360 images, as many as the test split
-    floor = metrics.classifier_fid(reference, other_train, classifier=classifier)
-    real = metrics.classifier_fid(reference, test, classifier=classifier)
-    assert 0 < floor and 0.5 * floor < real < 2 * floor
-    noisy = metrics.classifier_fid(
-        reference, np.clip(test + np.random.default_rng(1).normal(0, 0.3, test.shape), -1, 1), classifier=classifier
-    )
-    one_digit = metrics.classifier_fid(reference, test[test_labels == 3], classifier=classifier)
-    noise = metrics.classifier_fid(
-        reference, np.random.default_rng(2).uniform(-1, 1, test.shape), classifier=classifier
-    )
-    assert real < noisy < noise and 10 * floor < one_digit
-    assert 10 * floor < noise
-    with pytest.raises(ValueError, match="fake_images"):
-        metrics.classifier_fid(reference, np.zeros((5, 28, 28, 1)), classifier=classifier)
-    with pytest.raises(ValueError, match="real_images"):
-        metrics.classifier_fid(train * 8 + 8, test, classifier=classifier)  # sklearn's 0..16 scale, not [-1, 1]
-
-
-def test_class_coverage_of_real_and_single_class_images(classifier):
-    test, labels = data.digits("test")
-    everything = metrics.class_coverage(test, classifier=classifier)
-    assert everything["classes"] == 10
-    # The classifier is ~99% right, so its histogram is the label histogram, nearly.
-    assert everything["kl_uniform"] == pytest.approx(metrics.class_histogram_stats(labels)["kl_uniform"], abs=0.01)
-    zeros = metrics.class_coverage(test[labels == 0], classifier=classifier)
-    assert zeros["classes"] == 1 and zeros["kl_uniform"] == pytest.approx(math.log(10))

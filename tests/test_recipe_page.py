@@ -28,7 +28,7 @@ def page() -> dict:
     namespace: dict = {}
     exec(cell_source("recipe-imports"), namespace)
     namespace["recipe"] = gl.recipes.STABLE
-    namespace["points"] = gl.experiments.benchmark("ring")[0]
+    namespace["points"] = gl.sweep.sweep_dataset("ring")[0]
     exec(cell_source("plain-tf"), namespace)
     exec(cell_source("plain-check"), namespace)
     return namespace
@@ -41,6 +41,7 @@ WRONG = {
 }
 
 
+@pytest.mark.slow
 def test_the_page_check_compares_every_weight_array_and_each_one_moved(page):
     # The fixture ran the page's check, which asserts the agreement itself.
     counts = [len(weights) for weights in page["end"]]
@@ -50,6 +51,7 @@ def test_the_page_check_compares_every_weight_array_and_each_one_moved(page):
 
 
 @pytest.mark.parametrize("wrong", list(WRONG), ids=list(WRONG))
+@pytest.mark.slow
 def test_the_page_check_fails_with_a_wrong_setting(page, wrong):
     constants, run_arguments = WRONG[wrong]
     saved = {name: page[name] for name in constants}
@@ -61,6 +63,7 @@ def test_the_page_check_fails_with_a_wrong_setting(page, wrong):
     assert np.max(gaps) > 0.05, wrong  # five times the page's bound
 
 
+@pytest.mark.slow
 def test_the_plain_train_function_runs(page):
     points = page["points"][:2048]
     average = page["train"](points, steps=4)

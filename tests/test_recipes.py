@@ -1,4 +1,4 @@
-"""Recipes as values: immutability, the ablation's one-change-at-a-time design, build_gan."""
+"""Recipes as values: immutability, one change at a time in the ablation, build_gan; the first edition's dicts."""
 
 import dataclasses
 import re
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gan_lib as gl
-from gan_lib import experiments, recipes
+from gan_lib import recipes, result_files, sweep
 
 BASE = recipes.get("base")
 
@@ -155,10 +155,10 @@ def test_the_decay_schedule_is_constant_then_linear_to_zero():
 
 
 def test_the_first_editions_names_become_the_same_recipes():
-    stable = experiments.as_recipe("stable")
+    stable = recipes.as_recipe("stable")
     assert differences(stable, recipes.get("base+r1+ema")) == set()  # the same settings, 15k steps
-    assert experiments.as_recipe("vanilla").steps == 10_000
-    assert experiments.as_recipe("wgan_gp").gradient_penalty == 0.1  # the first edition's toy-script lambda
+    assert recipes.as_recipe("vanilla").steps == 10_000
+    assert recipes.as_recipe("wgan_gp").gradient_penalty == 0.1  # the first edition's toy-script lambda
 
 
 @pytest.mark.parametrize(
@@ -180,41 +180,42 @@ def test_bad_input_is_refused_with_a_message(call, message):
 
 
 def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
-    jobs = experiments.ablation_jobs()
+    jobs = sweep.ablation_jobs()
     assert len(jobs) == len(set((r.name, d, s) for r, d, s in jobs))
     for name in recipes.ABLATION:
         seeds = {s for r, d, s in jobs if r.name == name and d == "grid"}
         assert seeds == set(range(10 if name in recipes.KEY_ROWS else 5)), name
-    held_out = {(r.name, d, s) for r, d, s in jobs if d in experiments.HELD_OUT}
-    expected = {(n, d, s) for n in experiments.HELD_OUT_RECIPES for d in experiments.HELD_OUT for s in range(5)}
+    held_out = {(r.name, d, s) for r, d, s in jobs if d in sweep.HELD_OUT}
+    expected = {(n, d, s) for n in sweep.HELD_OUT_RECIPES for d in sweep.HELD_OUT for s in range(5)}
     assert held_out == expected
     # They come right after the key rows' extra seeds, before the other rows.
     key_extra = 2 * 5 * len(recipes.KEY_ROWS)
-    start = 2 * 5 * len(experiments.FIRST_ROWS) + key_extra
-    assert all(d in experiments.HELD_OUT for _, d, _ in jobs[start : start + len(expected)])
+    start = 2 * 5 * len(sweep.FIRST_ROWS) + key_extra
+    assert all(d in sweep.HELD_OUT for _, d, _ in jobs[start : start + len(expected)])
     assert all(s >= 5 and r.name in recipes.KEY_ROWS for r, _, s in jobs[start - key_extra : start])
-    first = {r.name for r, _, _ in jobs[: 2 * 5 * len(experiments.FIRST_ROWS)]}
-    assert first == set(experiments.FIRST_ROWS)
+    first = {r.name for r, _, _ in jobs[: 2 * 5 * len(sweep.FIRST_ROWS)]}
+    assert first == set(sweep.FIRST_ROWS)
 
 
+@pytest.mark.slow
 def test_a_resumed_sweep_refuses_a_recipe_whose_settings_changed(tmp_path):
     out = tmp_path / "tiny.csv"
     tiny = recipes.Recipe("tiny", width=8, depth=1, batch_size=16, steps=2)
-    experiments.sweep_jobs([(tiny, "ring", 0)], out=out, every=1, log=lambda line: None)
+    sweep.sweep_jobs([(tiny, "ring", 0)], out=out, every=1, log=lambda line: None)
     text = out.read_text()
     assert f"# recipe tiny: {tiny.settings()}" in text
     changed = dataclasses.replace(tiny, r1=1.0)
     with pytest.raises(ValueError, match="resume"):
-        experiments.sweep_jobs([(changed, "ring", 0)], out=out, every=1, resume=True, log=lambda line: None)
+        sweep.sweep_jobs([(changed, "ring", 0)], out=out, every=1, resume=True, log=lambda line: None)
     assert out.read_text() == text
-    experiments.sweep_jobs([(tiny, "ring", 0), (tiny, "grid", 0)], out=out, every=1, resume=True, log=print)
-    _, rows = experiments.load_results(out)
+    sweep.sweep_jobs([(tiny, "ring", 0), (tiny, "grid", 0)], out=out, every=1, resume=True, log=print)
+    _, rows = result_files.load_results(out)
     assert {(row["dataset"], row["step"]) for row in rows} == {("ring", 1), ("ring", 2), ("grid", 1), ("grid", 2)}
     keras.backend.clear_session()
 
 
 def test_the_stored_ablation_traces_to_these_recipes_and_every_run_is_complete():
-    origin, rows = experiments.load_results(experiments.ABLATION_RESULTS)
+    origin, rows = result_files.load_results(result_files.ABLATION_RESULTS)
     commits = [origin["commit"]] + [value.split(",")[1] for key, value in origin.items() if key.startswith("resumed")]
     assert all("uncommitted" not in commit for commit in commits), commits  # made from a clean tree
     assert origin["settings"] == "ablation, every=1000"
@@ -223,7 +224,7 @@ def test_the_stored_ablation_traces_to_these_recipes_and_every_run_is_complete()
         assert row["error"] is None, row
         runs.setdefault((row["method"], row["dataset"], row["seed"]), []).append(row["step"])
     assert runs, "the stored ablation has no finished run yet"
-    planned = {(r.name, d, s) for r, d, s in experiments.ablation_jobs()}
+    planned = {(r.name, d, s) for r, d, s in sweep.ablation_jobs()}
     for key, steps in runs.items():
         assert key in planned, key
         assert recipes.get(key[0]).matches(origin[f"recipe {key[0]}"]), key[0]
@@ -237,11 +238,55 @@ def test_the_held_out_mixtures_are_what_their_names_say():
         "grid4_s3": (16, 3.0, 0.1),
         "grid6": (36, 2.0, 0.05),
     }.items():
-        points, centers, found_std = experiments.benchmark(name, seed=1, n=4_000)
+        points, centers, found_std = sweep.sweep_dataset(name, seed=1, n=4_000)
         distances = np.linalg.norm(centers[:, None] - centers[None], axis=-1) + np.eye(len(centers)) * 1e9
         assert len(centers) == modes and found_std == std, name
         assert np.allclose(distances.min(axis=1), nearest, rtol=1e-5), name
         scores = gl.metrics.mode_coverage(points, centers, std)  # the data itself scores as a perfect sampler
         assert scores["modes"] == modes and scores["high_quality"] > 0.98, (name, scores)
     with pytest.raises(ValueError, match="ring5_r2"):
-        experiments.benchmark("moons")
+        sweep.sweep_dataset("moons")
+
+
+def test_recipe_returns_a_copy():
+    recipes.recipe("stable")["tricks"]["r1"] = 99.0
+    assert recipes.METHODS["stable"]["tricks"]["r1"] == 0.1
+
+
+@pytest.mark.parametrize("method", list(recipes.METHODS))
+def test_build_sets_up_what_the_recipe_says(method):
+    settings = recipes.recipe(method)
+    gan = recipes.build(method, 2, seed=0)
+    assert gan.adversarial_loss.name == settings["loss"]
+    assert gan.discriminator.input_shape[-1] == 2 * settings["tricks"].get("pack", 1)
+    assert gan.generator.input_shape[-1] == settings["latent_dim"]
+    assert len(gan.generator.layers) == settings["depth"] + 1
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(settings["d_lr"])
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(settings["g_lr"])
+    for name, value in settings["tricks"].items():
+        assert getattr(gan, name) == value
+    wrapped = [layer for layer in gan.discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert len(wrapped) == (settings["depth"] + 1 if settings["spectral_norm"] else 0)
+
+
+def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
+    monkeypatch.setitem(recipes.METHODS, "decaying", {**recipes.METHODS["vanilla"], "lr_decay": 0.25})
+    gan = recipes.build("decaying", 2, seed=0, steps=400)
+    schedule = gan.g_optimizer._learning_rate
+    assert (schedule.start, schedule.end) == (300, 400)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: recipes.recipe("sgd"), "method"),
+        (lambda: recipes.recipe(["vanilla"]), "method"),
+        (lambda: recipes.build("vanilla", 0, seed=0), "dim"),
+        (lambda: recipes.build("vanilla", 2, seed=None), "seed"),
+        (lambda: recipes.build("vanilla", 2, seed=-1), "seed"),
+    ],
+)
+def test_the_first_edition_helpers_name_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()

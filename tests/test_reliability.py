@@ -17,26 +17,15 @@ import gan_lib as gl
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def small_gan(seed=0, **tricks):
-    keras.utils.set_random_seed(seed)
-    gan = gl.GAN(
-        gl.models.mlp_generator(4, 2, width=32, depth=2),
-        gl.models.mlp_discriminator(2, width=32, depth=2),
-        latent_dim=4,
-        seed=seed,
-    )
-    gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5), **tricks)
-    return gan
-
-
 def ring_batches(seed=0):
     return gl.data.as_dataset(gl.data.ring(1024, seed=seed), 64, seed=seed)
 
 
-def test_nan_in_the_data_stops_training_at_that_step_and_keeps_good_weights():
+@pytest.mark.slow
+def test_nan_in_the_data_stops_training_at_that_step_and_keeps_good_weights(tiny_gan):
     points = gl.data.ring(64 * 10, seed=0)
     points[64 * 4 + 3] = np.nan  # the fifth batch holds a NaN
-    gan = small_gan()
+    gan = tiny_gan()
     dataset = tf.data.Dataset.from_tensor_slices(points).batch(64)
     with pytest.raises(gl.training.DivergenceError, match=r"step 5: .*d_loss") as error:
         gan.fit(dataset, epochs=1, steps_per_epoch=10, verbose=0)
@@ -49,38 +38,38 @@ def test_nan_in_the_data_stops_training_at_that_step_and_keeps_good_weights():
     assert gan.restore_last_good_weights() == 4
     assert all(np.all(np.isfinite(w)) for w in gan.player_weights().values())
     # The restored weights are the ones of a clean run after 4 steps.
-    clean = small_gan()
+    clean = tiny_gan()
     clean.fit(tf.data.Dataset.from_tensor_slices(points[: 64 * 4]).batch(64), epochs=1, steps_per_epoch=4, verbose=0)
     for name, value in clean.player_weights().items():
         np.testing.assert_array_equal(gan.player_weights()[name], value, err_msg=name)
 
 
-def test_with_one_step_per_call_training_stops_at_the_bad_step():
+def test_with_one_step_per_call_training_stops_at_the_bad_step(tiny_gan):
     points = gl.data.ring(64 * 10, seed=0)
     points[64 * 4 + 3] = np.inf
-    gan = small_gan(steps_per_execution=1)
+    gan = tiny_gan(steps_per_execution=1)
     with pytest.raises(gl.training.DivergenceError, match=r"step 5: .*from step 4"):
         gan.fit(tf.data.Dataset.from_tensor_slices(points).batch(64), epochs=1, steps_per_epoch=10, verbose=0)
     assert gan.steps_done() == 5
     assert gan.restore_last_good_weights() == 4
 
 
-def test_a_nan_weight_is_named():
+def test_a_nan_weight_is_named(tiny_gan):
     class Poison(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             if self.model.steps_done() == 3:
                 kernel = self.model.generator.weights[0]
                 kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
 
-    gan = small_gan(steps_per_execution=1)  # so that the poison lands after step 3
+    gan = tiny_gan(steps_per_execution=1)  # so that the poison lands after step 3
     with pytest.raises(gl.training.DivergenceError, match=r"step 3: generator weights 0 \(of 6\) .*from step 2"):
         gan.fit(ring_batches(), epochs=1, steps_per_epoch=6, callbacks=[Poison()], verbose=0)
 
 
-def test_the_guard_can_be_turned_off():
+def test_the_guard_can_be_turned_off(tiny_gan):
     points = gl.data.ring(128, seed=0)
     points[0] = np.inf
-    gan = small_gan()
+    gan = tiny_gan()
     history = gan.fit(
         tf.data.Dataset.from_tensor_slices(points).batch(64), epochs=1, steps_per_epoch=2, divergence_guard=False
     )
@@ -103,14 +92,13 @@ RESUME_SCRIPT = textwrap.dedent(
 
     import gan_lib as gl
 
+    sys.path.insert(0, "tests")
+    from conftest import build_tiny_gan  # the tests' one small GAN
+
     TRICKS = {"r1": 0.1, "ema": 0.9, "instance_noise": 0.1, "instance_noise_steps": 30}
 
     def small_gan(seed):
-        keras.utils.set_random_seed(seed)
-        gan = gl.GAN(gl.models.mlp_generator(4, 2, width=32, depth=2),
-                     gl.models.mlp_discriminator(2, width=32, depth=2), latent_dim=4, seed=seed)
-        gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5), **TRICKS)
-        return gan
+        return build_tiny_gan(seed=seed, **TRICKS)
 
     def batches(start=0):
         return gl.data.as_dataset(gl.data.ring(1024, seed=0), 64, seed=0, start=start)
@@ -138,6 +126,7 @@ RESUME_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_resume_is_bit_for_bit_the_uninterrupted_run(tmp_path):
     # Thread counts must be set before TensorFlow starts, so this runs in a fresh process.
     # oneDNN's CPU kernels may pick a different code path for differently aligned buffers, so they
@@ -154,15 +143,15 @@ def test_resume_is_bit_for_bit_the_uninterrupted_run(tmp_path):
     assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr[-3000:]
 
 
-def test_state_files_are_checked(tmp_path):
-    gan = small_gan()
+def test_state_files_are_checked(tmp_path, tiny_gan):
+    gan = tiny_gan()
     with pytest.raises(ValueError, match="path must end in .npz"):
         gan.save_state(tmp_path / "state.bin")
     with pytest.raises(ValueError, match="no such file"):
         gan.load_state(tmp_path / "missing.npz")
     gan.save_state(tmp_path / "plain.npz")
     with pytest.raises(ValueError, match="differently configured"):
-        small_gan(ema=0.9).load_state(tmp_path / "plain.npz")
+        tiny_gan(ema=0.9).load_state(tmp_path / "plain.npz")
     wider = gl.GAN(
         gl.models.mlp_generator(4, 2, width=64, depth=2),
         gl.models.mlp_discriminator(2, width=32, depth=2),
@@ -175,9 +164,10 @@ def test_state_files_are_checked(tmp_path):
         gl.training.Checkpoint(tmp_path / "x.npz", every=0)
 
 
-def test_same_seed_gives_identical_metrics():
+@pytest.mark.slow
+def test_same_seed_gives_identical_metrics(tiny_gan):
     def run():
-        gan = small_gan(seed=3)
+        gan = tiny_gan(seed=3)
         history = gan.fit(ring_batches(seed=3), epochs=2, steps_per_epoch=30, verbose=0)
         return history.history, gl.metrics.mode_coverage(gan.sample(2500, seed=0), gl.data.ring_centers(), 0.01)
 
@@ -194,15 +184,14 @@ MIRRORED_SCRIPT = textwrap.dedent(
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import keras
     import gan_lib as gl
 
+    sys.path.insert(0, "tests")
+    from conftest import build_tiny_gan  # the tests' one small GAN
+
     def run(strategy, tricks):
-        keras.utils.set_random_seed(0)
         with strategy.scope():
-            gan = gl.GAN(gl.models.mlp_generator(4, 2, width=32, depth=2),
-                         gl.models.mlp_discriminator(2, width=32, depth=2), latent_dim=4, seed=0)
-            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5), **tricks)
+            gan = build_tiny_gan(seed=0, learning_rate=1e-2, **tricks)
         # An unshuffled stream, so both runs see the same global batches.
         data = tf.data.Dataset.from_tensor_slices(gl.data.ring(512, seed=0)).repeat().batch(64)
         history = gan.fit(data, epochs=1, steps_per_epoch=10, verbose=0)
@@ -224,6 +213,7 @@ MIRRORED_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_devices_matches_one_device():
     # Logical devices must be set before TensorFlow starts, so this runs in a fresh process.
     result = subprocess.run(
@@ -235,10 +225,11 @@ def test_mirrored_strategy_on_two_devices_matches_one_device():
 # --- The divergence guard's own module: one object holds its state -------------------------------
 
 
-def test_the_guard_object_alone_holds_the_last_good_weights():
+@pytest.mark.slow
+def test_the_guard_object_alone_holds_the_last_good_weights(tiny_gan):
     points = gl.data.ring(64 * 10, seed=0)
     points[64 * 4 + 3] = np.nan
-    gan = small_gan(steps_per_execution=1)
+    gan = tiny_gan(steps_per_execution=1)
     with pytest.raises(gl.divergence.DivergenceError, match=r"Training diverged at step 5: .*from step 4"):
         gan.fit(tf.data.Dataset.from_tensor_slices(points).batch(64), epochs=1, steps_per_epoch=10, verbose=0)
     assert isinstance(gan.guard, gl.divergence.Guard) and gan.guard.kept_step == 4
@@ -246,7 +237,7 @@ def test_the_guard_object_alone_holds_the_last_good_weights():
     assert sorted(name for name in vars(gan) if "guard" in name) == ["_guarding", "guard"]
     # Restoring through the guard is what the GAN's method does: the weights of a clean run after 4 steps.
     assert gan.guard.restore() == 4
-    clean = small_gan(steps_per_execution=1)
+    clean = tiny_gan(steps_per_execution=1)
     clean.fit(tf.data.Dataset.from_tensor_slices(points[: 64 * 4]).batch(64), epochs=1, steps_per_epoch=4, verbose=0)
     for name, value in clean.player_weights().items():
         np.testing.assert_array_equal(gan.player_weights()[name], value, err_msg=name)
@@ -328,8 +319,8 @@ def test_a_guard_watches_any_variables_without_a_gan():
 # --- A GAN's state on disk: gan_lib.checkpoints ---------------------------------------------------
 
 
-def test_checkpoints_module_round_trip_matches_the_gan_methods(tmp_path):
-    gan = small_gan(ema=0.9)
+def test_checkpoints_module_round_trip_matches_the_gan_methods(tmp_path, tiny_gan):
+    gan = tiny_gan(ema=0.9)
     gan.fit(ring_batches(), epochs=1, steps_per_epoch=7, verbose=0)
     gl.checkpoints.save_state(gan, tmp_path / "module.npz")
     gan.save_state(tmp_path / "method.npz")
@@ -337,7 +328,7 @@ def test_checkpoints_module_round_trip_matches_the_gan_methods(tmp_path):
         assert sorted(a.files) == sorted(gl.checkpoints.state_variables(gan)) == sorted(b.files)
         for name in a.files:
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
-    other = small_gan(seed=1, ema=0.9)
+    other = tiny_gan(seed=1, ema=0.9)
     assert gl.checkpoints.load_state(other, tmp_path / "module.npz") == 7 == other.steps_done()
     expected = gl.checkpoints.state_variables(gan)
     for name, variable in gl.checkpoints.state_variables(other).items():
@@ -365,7 +356,7 @@ def test_the_new_modules_import_nothing_from_above(module):
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    above = {"training", "experiments", "recipes", "results", "plotting", "widgets", "exercises", "metrics"}
+    above = {"training", "sweep", "recipes", "results", "plotting", "widgets", "exercises", "metrics"}
     gan_lib_parts = {part for name in imported if name.startswith("gan_lib") for part in name.split(".")[1:]}
     assert not gan_lib_parts & above, imported
     assert "keras" in imported  # the walk does find the module's imports

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gan_lib import experiments, recipes, results
+from gan_lib import recipes, results, sweep
 
 
 def test_separated_samples_get_the_smallest_possible_p_value():
@@ -68,7 +68,7 @@ def summary_of(values: dict[str, list[float]], score: str = "modes") -> dict:
                     "error": None,
                 }
             )
-    return experiments.summarize(rows)
+    return results.summarize(rows)
 
 
 def test_compare_gives_verdicts_after_the_correction():
@@ -137,7 +137,7 @@ def bar_summary(ring_modes, ring_hq, ring_kl):
         }
         for seed, (m, h, k) in enumerate(zip(ring_modes, ring_hq, ring_kl))
     ]
-    return experiments.summarize(rows)[("r", "ring")], rows
+    return results.summarize(rows)[("r", "ring")], rows
 
 
 def test_bar_checks_each_part_of_the_bar():
@@ -186,6 +186,12 @@ def test_ablation_table_marks_verdicts_and_times():
     assert "<td>12</td>" in table and table.count("<tr>") == 4
     assert "<th>time per step</th>" in table and "<td>30</td><td>2.3×</td>" in table
     assert results.median_seconds(rows) == {"r": 10.0}
+    # Plain labels rename the rows shown, not the verdicts' keys.
+    labelled, again = results.ablation_table(
+        summary, ["base", "good"], "base", datasets=("grid",), labels={"base": "the base", "good": "with R1"}
+    )
+    assert "<td>the base (reference)</td>" in labelled and "<td>with R1</td>" in labelled
+    assert "<td>good</td>" not in labelled and ("good", "grid", "modes") in again
 
 
 def test_the_published_rows_and_the_protocol_table():
@@ -201,8 +207,8 @@ def test_the_published_rows_and_the_protocol_table():
     assert book["discriminator"].startswith(f"{base.depth} x {base.width} leaky ReLU")
     assert book["batch"] == str(base.batch_size)
     assert book["length"] == f"{base.steps:,} generator steps"
-    assert book["training points"] == f"{experiments.TRAIN_POINTS:,} per run"
-    assert book["evaluation"].startswith(f"{experiments.EVAL_SAMPLES:,} samples")
+    assert book["training points"] == f"{sweep.TRAIN_POINTS:,} per run"
+    assert book["evaluation"].startswith(f"{sweep.EVAL_SAMPLES:,} samples")
 
 
 def test_curves_take_the_median_over_seeds_at_steps_every_seed_reached():
@@ -224,3 +230,39 @@ def test_load_costs_reads_the_ratio_column_and_wants_base_at_one(tmp_path):
     path.write_text(header + "base,1,20.0,1.10,20 21\n")
     with pytest.raises(ValueError, match="base row"):
         results.load_costs(path)
+
+
+def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
+    def row(seed, step, modes, hq, kl, method="stable"):
+        return {
+            "method": method,
+            "dataset": "grid",
+            "seed": seed,
+            "step": step,
+            "modes": modes,
+            "high_quality": hq,
+            "reverse_kl": kl,
+            "seconds": 1.0,
+            "error": None,
+        }
+
+    rows = [
+        row(0, 1000, 20, 0.5, 0.3),
+        row(0, 2000, 25, 0.9, 0.01),
+        row(1, 2000, 23, 0.8, 0.05),
+        row(2, 2000, 24, 0.7, 0.03),
+        {"method": "stable", "dataset": "grid", "seed": 3, "error": "boom"},
+    ]
+    rows.append(row(0, 2000, 1, 0.1, float("inf"), method="vanilla"))
+    summary = results.summarize(rows)
+    stable = summary[("stable", "grid")]
+    assert (stable["runs"], stable["failed"], stable["steps"]) == (3, 1, [2000])
+    assert stable["modes"]["values"] == [25, 23, 24]
+    assert stable["modes"]["mean"] == pytest.approx(24.0)
+    assert stable["modes"]["sd"] == pytest.approx(1.0)
+    assert stable["modes"]["se"] == pytest.approx(1 / np.sqrt(3))
+    assert (stable["high_quality"]["min"], stable["high_quality"]["max"]) == (0.7, 0.9)
+    at_1000 = results.summarize(rows, step=1000)[("stable", "grid")]
+    assert at_1000["runs"] == 1 and at_1000["modes"]["mean"] == 20 and np.isnan(at_1000["modes"]["se"])
+    vanilla = summary[("vanilla", "grid")]
+    assert vanilla["reverse_kl"]["mean"] == float("inf") and np.isnan(vanilla["reverse_kl"]["se"])

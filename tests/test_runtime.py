@@ -71,6 +71,7 @@ def test_gpu_profile_is_bigger_and_cpu_profile_loads_digits(monkeypatch):
         runtime.profile("cifar10")
 
 
+@pytest.mark.slow
 def test_gpu_check_script_exits_nonzero_with_a_clear_message_without_a_gpu():
     # CUDA_VISIBLE_DEVICES="" hides any GPU, so this tests the no-GPU path on every machine.
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}

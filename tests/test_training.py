@@ -1,3 +1,5 @@
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -6,19 +8,17 @@ import tensorflow as tf
 import gan_lib as gl
 
 
-def small_gan(latent_dim=8, width=64):
-    return gl.GAN(
-        gl.models.mlp_generator(latent_dim, 2, width=width),
-        gl.models.mlp_discriminator(2, width=width),
-        latent_dim=latent_dim,
-    )
+@pytest.fixture
+def small_gan(tiny_gan):
+    """The shared tiny GAN (tests/conftest.py) at this file's sizes, uncompiled and unseeded."""
+    return functools.partial(tiny_gan, latent_dim=8, width=64, depth=3, seed=None, compile=False)
 
 
 def adam():
     return keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)
 
 
-def test_fit_reports_the_four_trackers_and_updates_both_players():
+def test_fit_reports_the_four_trackers_and_updates_both_players(small_gan):
     gan = small_gan()
     gan.compile(adam(), adam())
     g_before = [w.copy() for w in gan.generator.get_weights()]
@@ -35,14 +35,14 @@ def test_fit_reports_the_four_trackers_and_updates_both_players():
     assert int(gan.g_optimizer.iterations) == int(gan.d_optimizer.iterations) == 40
 
 
-def test_every_step_draws_fresh_noise():
+def test_every_step_draws_fresh_noise(small_gan):
     gan = small_gan()
     gan.compile(adam(), adam())
     first, second = gan._noise(4), gan._noise(4)
     assert not np.allclose(first.numpy(), second.numpy())
 
 
-def test_sample_is_reproducible_and_batched():
+def test_sample_is_reproducible_and_batched(small_gan):
     gan = small_gan()
     a = gan.sample(100, seed=7)
     b = gan.sample(100, seed=7, batch_size=33)
@@ -51,7 +51,8 @@ def test_sample_is_reproducible_and_batched():
     assert not np.allclose(a, gan.sample(100, seed=8))
 
 
-def test_short_training_raises_mode_coverage():
+@pytest.mark.slow
+def test_short_training_raises_mode_coverage(small_gan):
     centers = gl.data.ring_centers()
     gan = small_gan(latent_dim=16, width=128)
     gan.compile(adam(), adam())
@@ -63,7 +64,8 @@ def test_short_training_raises_mode_coverage():
     assert after["high_quality"] > 0.2, after
 
 
-def test_snapshots_record_the_untrained_generator_and_each_epoch():
+@pytest.mark.slow
+def test_snapshots_record_the_untrained_generator_and_each_epoch(small_gan):
     gan = small_gan()
     gan.compile(adam(), adam())
     snapshots = gl.training.Snapshots(50, seed=0)
@@ -89,7 +91,7 @@ def test_bad_construction(build, argument):
         build()
 
 
-def test_bad_compile():
+def test_bad_compile(small_gan):
     gan = small_gan()
     with pytest.raises(ValueError, match="loss must be one of"):
         gan.compile(adam(), adam(), loss="wgan")
@@ -102,7 +104,7 @@ def test_bad_compile():
         gan.sample(0)
 
 
-def test_single_player_steps_update_only_their_player():
+def test_single_player_steps_update_only_their_player(small_gan):
     gan = small_gan()
     gan.compile(adam(), adam())
     real = gl.data.ring(64, seed=0)
@@ -191,7 +193,8 @@ def test_clipping_holds_after_the_discriminator_step():
     assert np.abs(clipped.discriminator.get_weights()[0]).max() == np.float32(0.05)
 
 
-def test_clipping_bounds_every_critic_weight_during_fit():
+@pytest.mark.slow
+def test_clipping_bounds_every_critic_weight_during_fit(small_gan):
     gan = small_gan(width=16)
     gan.compile(adam(), adam(), loss="wasserstein", clip_weights=0.01)
     gan.fit(gl.data.as_dataset(gl.data.ring(512, seed=0), 32, seed=0), epochs=1, steps_per_epoch=5, verbose=0)
@@ -227,7 +230,8 @@ def test_instance_noise_has_the_scheduled_std():
     assert np.ptp(gan.discriminator_step(real)[1].numpy()) < 1e-6  # annealed to 0: no noise left
 
 
-def test_packing_feeds_groups_of_m_samples():
+@pytest.mark.slow
+def test_packing_feeds_groups_of_m_samples(small_gan):
     with pytest.raises(ValueError, match="pack"):
         small_gan().compile(adam(), adam(), pack=2)  # D still takes inputs of size 2
     gan = gl.GAN(gl.models.mlp_generator(8, 2, width=16), gl.models.mlp_discriminator(8, width=16), latent_dim=8)
@@ -238,14 +242,15 @@ def test_packing_feeds_groups_of_m_samples():
     assert all(np.isfinite(v[-1]) for v in history.history.values())
 
 
-def test_d_steps_counts_optimizer_iterations():
+@pytest.mark.slow
+def test_d_steps_counts_optimizer_iterations(small_gan):
     gan = small_gan(width=16)
     gan.compile(adam(), adam(), d_steps=3)
     gan.fit(gl.data.as_dataset(gl.data.ring(512, seed=0), 32), epochs=1, steps_per_epoch=4, verbose=0)
     assert int(gan.d_optimizer.iterations) == 12 and int(gan.g_optimizer.iterations) == 4
 
 
-def test_ema_is_the_hand_computed_average_and_sample_uses_it():
+def test_ema_is_the_hand_computed_average_and_sample_uses_it(small_gan):
     gan = small_gan(width=16)
     # One step per graph call, so that the callback sees every step's weights.
     gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), ema=0.8, steps_per_execution=1)
@@ -269,7 +274,7 @@ def test_ema_is_the_hand_computed_average_and_sample_uses_it():
     np.testing.assert_allclose(gan.sample(10, seed=3, average=False), gan.generator(noise).numpy(), rtol=1e-6)
 
 
-def test_ttur_learning_rates_set_the_first_adam_step_sizes():
+def test_ttur_learning_rates_set_the_first_adam_step_sizes(small_gan):
     # Adam's first step moves each weight by about its learning rate, whatever the gradient's size.
     gan = small_gan(width=16)
     d_optimizer, g_optimizer = gl.training.adam_pair(1e-2, 1e-4, beta_1=0.0, beta_2=0.9)
@@ -282,7 +287,7 @@ def test_ttur_learning_rates_set_the_first_adam_step_sizes():
     assert d_move == pytest.approx(1e-2, rel=1e-3) and g_move == pytest.approx(1e-4, rel=1e-3)
 
 
-def test_defaults_are_the_plain_algorithm_bit_for_bit():
+def test_defaults_are_the_plain_algorithm_bit_for_bit(small_gan):
     """A default-compiled step equals a hand-written copy of the plain step, to the bit."""
     a, b = small_gan(width=16), small_gan(width=16)
     b.generator.set_weights(a.generator.get_weights())
@@ -334,7 +339,7 @@ def test_defaults_are_the_plain_algorithm_bit_for_bit():
         ({"gama": 1.0}, "gama"),
     ],
 )
-def test_bad_tricks(options, argument):
+def test_bad_tricks(options, argument, small_gan):
     with pytest.raises(ValueError, match=argument):
         small_gan(width=16).compile(adam(), adam(), **options)
 
@@ -346,7 +351,7 @@ def test_bad_adam_pair():
         gl.training.adam_pair(1e-3, 0.0)
 
 
-@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+@pytest.mark.parametrize("policy", ["float32", pytest.param("mixed_float16", marks=pytest.mark.slow)])
 def test_conv_gan_trains_on_digits(policy):
     keras.mixed_precision.set_global_policy(policy)
     try:
@@ -376,7 +381,8 @@ def test_conv_gan_trains_on_digits(policy):
         assert 40 <= int(gan.g_optimizer.iterations) <= 50
 
 
-def test_several_steps_per_call_train_exactly_the_steps_asked_for():
+@pytest.mark.slow
+def test_several_steps_per_call_train_exactly_the_steps_asked_for(small_gan):
     # fit runs up to 25 steps per graph call, picking a divisor of steps_per_epoch (7 -> 7, 30 -> 15)
     # so that Keras does not overshoot; the result equals one step per call.
     def trained(steps_per_execution, steps):

@@ -1,4 +1,6 @@
 import asyncio
+import functools
+import math
 import os
 import re
 import struct
@@ -9,6 +11,7 @@ import time
 import keras
 import numpy as np
 import pytest
+from conftest import build_tiny_gan
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -17,11 +20,10 @@ import gan_lib as gl
 CENTERS = np.array([[-1.5], [1.5]])
 
 
-def build_gan():
-    gan = gl.GAN(gl.models.mlp_generator(1, 1, width=8, depth=1), gl.models.mlp_discriminator(1, width=8, depth=1),
-                 latent_dim=1)
-    gan.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
-    return gan
+# The shared tiny GAN (tests/conftest.py) on the line, unseeded: the game reseeds before each build.
+build_gan = functools.partial(
+    build_tiny_gan, latent_dim=1, data_dim=1, width=8, depth=1, seed=None, learning_rate=1e-2, beta_1=0.9
+)
 
 
 @pytest.fixture
@@ -39,6 +41,7 @@ def changed(before, after):
     return any(not np.allclose(a, b) for a, b in zip(before, after))
 
 
+@pytest.mark.slow
 def test_buttons_step_the_right_player_and_redraw(game):
     controls = game.widgets
     picture, status = controls.image.value, controls.status.value
@@ -123,6 +126,7 @@ def playground():
     return small_playground()
 
 
+@pytest.mark.slow
 def test_playground_buttons_step_the_right_player_and_redraw(playground):
     c = playground.widgets
     picture = c.image.value
@@ -158,6 +162,7 @@ def test_playground_buttons_step_the_right_player_and_redraw(playground):
     assert c.progress.value == c.progress.max == 120 and c.image.value != picture
 
 
+@pytest.mark.slow
 def test_playground_settings_change_the_running_game(playground):
     c = playground.widgets
     c.step_both.click()
@@ -232,6 +237,7 @@ def test_generator_push_is_minus_each_points_loss_gradient(loss):
         np.testing.assert_allclose(arrow, numeric, rtol=1e-2, atol=2e-4)
 
 
+@pytest.mark.slow
 def test_playground_learns_two_modes():
     # The default settings on the easiest dataset: both modes, nearly every sample within 3 std.
     playground = gl.widgets.Playground(dataset="two modes", refresh_every=1000)
@@ -240,6 +246,7 @@ def test_playground_learns_two_modes():
     assert scores["modes"] == 2 and scores["high_quality"] > 0.9
 
 
+@pytest.mark.slow
 def test_playground_figure_has_its_panels(playground):
     playground.train(10)
     figure = playground.figure()
@@ -270,6 +277,7 @@ def test_playground_bad_arguments_raise_value_error(playground):
     assert playground.settings["d_lr"] == 1e-3 and playground.settings["regularizer"] == "none"
 
 
+@pytest.mark.slow
 def test_playground_reports_divergence_and_stops_training(playground):
     c = playground.widgets
     poisoned = playground.gan.generator.get_weights()
@@ -287,6 +295,7 @@ def test_playground_reports_divergence_and_stops_training(playground):
     assert not playground.diverged() and "Diverged" not in c.status.value
 
 
+@pytest.mark.slow
 def test_playground_shows_a_failing_action_in_the_status_line(playground, monkeypatch):
     def broken():
         raise RuntimeError("the generator step broke")
@@ -352,6 +361,7 @@ def inside(figure, artist):
 
 
 @pytest.mark.parametrize("which", ["game", "playground"])
+@pytest.mark.slow
 def test_pictures_show_at_their_natural_size_beside_the_controls(which, game, playground):
     front = game if which == "game" else playground
     image, box = front.widgets.image, front.controls
@@ -410,6 +420,7 @@ def test_the_n_box_has_room_for_six_digits(playground):
     assert pixels(rounds.layout.width) - label >= 6 * 8 + 16
 
 
+@pytest.mark.slow
 def test_the_progress_bar_starts_empty_and_says_how_far(playground):
     c = playground.widgets
     assert c.progress.value == 0 and c.progress.description == "steps 0/500"
@@ -471,6 +482,7 @@ def start_up_log(code, **env):
     return [re.sub(r"^[IWEF]\d{4} [\d:.]+\s+\d+ ", "", line) for line in done.stderr.splitlines()]
 
 
+@pytest.mark.slow
 def test_importing_gan_lib_keeps_tensorflows_start_up_log_out():
     # gan_lib sets the variable (which its subprocesses inherit) and discards the C++ log of the
     # import and of the first look for devices; later TensorFlow messages follow the variable.
@@ -478,6 +490,7 @@ def test_importing_gan_lib_keeps_tensorflows_start_up_log_out():
     assert start_up_log(code) == []
 
 
+@pytest.mark.slow
 def test_setting_tf_cpp_min_log_level_brings_the_log_back():
     # Set by the user, the variable is left alone and the log is exactly TensorFlow's own.
     code = "import tensorflow as tf; tf.config.list_physical_devices()"
@@ -502,6 +515,7 @@ async def until(condition, seconds=120):
         await asyncio.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_play_runs_its_rounds_in_frames_in_the_background(playground):
     c = playground.widgets
 
@@ -524,6 +538,7 @@ def test_play_runs_its_rounds_in_frames_in_the_background(playground):
     assert not any(b.disabled for b in c.buttons) and "Playing" not in c.status.value
 
 
+@pytest.mark.slow
 def test_pause_stops_a_run_between_frames(playground):
     c = playground.widgets
     picture = c.image.value
@@ -557,6 +572,7 @@ def test_pause_stops_a_run_between_frames(playground):
     assert playground.g_updates == 40 and not playground.playing
 
 
+@pytest.mark.slow
 def test_settings_apply_between_frames_of_a_run(playground):
     c = playground.widgets
 
@@ -575,6 +591,7 @@ def test_settings_apply_between_frames_of_a_run(playground):
     assert float(keras.ops.convert_to_numpy(playground.gan.d_optimizer.learning_rate)) == pytest.approx(1e-2)
 
 
+@pytest.mark.slow
 def test_reset_and_a_new_dataset_pause_a_run(playground):
     c = playground.widgets
 
@@ -594,6 +611,7 @@ def test_reset_and_a_new_dataset_pause_a_run(playground):
     assert not c.play.value and not any(b.disabled for b in c.buttons)
 
 
+@pytest.mark.slow
 def test_play_stops_on_divergence_and_reports_errors(playground, monkeypatch):
     c = playground.widgets
     poisoned = playground.gan.generator.get_weights()
@@ -623,6 +641,7 @@ def test_play_stops_on_divergence_and_reports_errors(playground, monkeypatch):
     assert not c.play.value and not c.step_d.disabled
 
 
+@pytest.mark.slow
 def test_play_without_an_event_loop_and_bad_values(playground):
     c = playground.widgets
     assert playground.play(rounds=30, per_frame=25) is None  # a script: the frames run before play returns
@@ -648,6 +667,7 @@ def test_play_without_an_event_loop_and_bad_values(playground):
     run_in_event_loop(twice)
 
 
+@pytest.mark.slow
 def test_the_one_dimensional_game_plays_and_pauses(game):
     c = game.widgets
 
@@ -697,6 +717,7 @@ def test_every_control_has_a_short_tooltip(which, game, playground):
         assert len(text) <= 110 and text.count(". ") == 0, f"not one short sentence: {text!r}"
 
 
+@pytest.mark.slow
 def test_custom_mixture_parameters_make_the_data(playground):
     c = playground.widgets
     assert c.custom.layout.display == "none"  # shown only for the custom dataset
@@ -723,6 +744,7 @@ def test_custom_mixture_parameters_make_the_data(playground):
     assert len(playground.centers) == 8 and c.custom.layout.display == "none"
 
 
+@pytest.mark.slow
 def test_bad_custom_mixtures_are_refused_with_reasons(playground):
     c = playground.widgets
     c.dataset.value = "custom"
@@ -800,3 +822,66 @@ def test_controls_show_settings_beyond_their_sliders(playground):
     c = playground.widgets
     playground.configure(d_steps=20, d_lr=0.5)
     assert c.d_steps.value == 20 and c.d_lr.value == pytest.approx(0.5)
+
+
+def shown(control):
+    """The value that a front end shows for ``control``: a float slider's value moved onto its grid of
+    steps, as ipywidgets' sliders draw it (a log slider's steps are in the exponent), a selection
+    slider's option, a text box's number."""
+    if hasattr(control, "options"):
+        return control.options[control.index]
+    if hasattr(control, "base"):
+        steps = round((math.log(control.value, control.base) - control.min) / control.step)
+        return control.base ** (control.min + steps * control.step)
+    if getattr(control, "step", None) and hasattr(control, "min"):
+        return control.min + round((control.value - control.min) / control.step) * control.step
+    return control.value
+
+
+@pytest.mark.slow
+def test_learning_rates_and_weights_show_exactly_as_set(playground):
+    # Issue 19: a log slider with step 0.25 showed d_lr=3e-4 as 10**-3.5 = 3.16e-4.
+    c = playground.widgets
+    playground.configure(regularizer="r1", weight=0.05, d_lr=3e-4, g_lr=2.5e-4)
+    for name in ("d_lr", "g_lr", "weight"):
+        for control in (getattr(c, name), getattr(c, f"{name}_slider", None)):  # the box, the slider beside it
+            if control is not None:
+                assert shown(control) == playground.settings[name], (name, type(control).__name__, shown(control))
+    # A value typed into the box (what the front end sends) applies exactly, and the slider shows it.
+    c.d_lr.value = 7e-4
+    assert playground.settings["d_lr"] == 7e-4 and shown(c.d_lr_slider) == 7e-4
+    assert float(keras.ops.convert_to_numpy(playground.gan.d_optimizer.learning_rate)) == pytest.approx(7e-4)
+    c.g_lr_slider.value = 1e-4  # dragged to a stop: the box follows
+    assert playground.settings["g_lr"] == 1e-4 and c.g_lr.value == 1e-4
+    c.weight.value = 0.3
+    assert playground.gan.r1 == 0.3 and shown(c.weight_slider) == 0.3
+    c.d_lr.value = 0.0  # refused: both controls roll back
+    assert "Not applied" in c.status.value and c.d_lr.value == 7e-4 and shown(c.d_lr_slider) == 7e-4
+
+
+def gan_lib_imports(module: str) -> set[str]:
+    """The gan_lib modules that ``gan_lib/<module>.py`` imports (by its source, not by running it)."""
+    import ast
+    import pathlib
+
+    tree = ast.parse((pathlib.Path(__file__).parents[1] / "gan_lib" / f"{module}.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name.split(".")[1] for name in names if name.startswith("gan_lib.")}
+
+
+def test_the_widget_modules_depend_one_way():
+    # widget_base <- game_1d, playground_2d (with playground_settings) <- widgets, the public facade
+    games = {"game_1d", "playground_2d"}
+    assert not gan_lib_imports("widget_base") & (games | {"playground_settings", "widgets"})
+    assert not gan_lib_imports("playground_settings") & (games | {"widget_base", "widgets"})
+    assert "widget_base" in gan_lib_imports("game_1d") and not gan_lib_imports("game_1d") & {"playground_2d", "widgets"}
+    assert {"widget_base", "playground_settings"} <= gan_lib_imports("playground_2d")
+    assert not gan_lib_imports("playground_2d") & {"game_1d", "widgets"}
+    assert games <= gan_lib_imports("widgets")
+    for name in ("OneDimensionalGame", "Playground", "playground", "custom_centers", "tooltip"):  # the chapters' names
+        assert hasattr(gl.widgets, name), name

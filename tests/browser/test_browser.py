@@ -381,6 +381,22 @@ def test_code_fits_its_box(browser, page):
     assert not cut_off, f"{page_name(page)}: code cut off at the box's edge, e.g. {cut_off[:2]}"
 
 
+# Printed output wider than its box (a reader would have to scroll sideways to read it).
+CUT_OFF_OUTPUT = """
+return Array.from(document.querySelectorAll('div.cell_output pre'))
+  .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''));
+"""
+
+
+@pytest.mark.parametrize("page", list(CHAPTER_NUMBERS) + ["book/appendix_numbers", "book/recipe"])
+def test_printed_output_fits_its_box(browser, page):
+    """What a cell prints is shown whole: no output box scrolls sideways."""
+    open_page(browser, page)
+    cut_off = browser.execute_script(CUT_OFF_OUTPUT)
+    assert not cut_off, f"{page_name(page)}: printed output cut off at the box's edge, e.g. {cut_off[:2]}"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_math_is_typeset_offline(browser, page):
     """Every formula is typeset by a MathJax that comes with the book, not from a CDN."""

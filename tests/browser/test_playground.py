@@ -12,6 +12,8 @@ check what the page shows:
 - the picture's title is not cut off (nothing drawn at the picture's left and right edges, where a
   too-long title would run out), and nothing covers the picture;
 - after each click the whole picture, and the button clicked, are in the window without scrolling;
+- the status line fits: its text wraps within its box, the box within the controls' column, and the
+  text is in the window (at the start, after each click and while playing);
 - every click changes the picture and the status line as it should (step D, step G, step both,
   train N, reset); while a run runs the buttons are disabled and the status says so; the progress
   bar starts empty and counts the steps;
@@ -88,6 +90,25 @@ return {
     const r = b.getBoundingClientRect();
     return [b.innerText.trim(), {disabled: b.disabled, top: r.top, bottom: r.bottom}];
   })),
+};
+"""
+
+# The status line's box, the column it sits in, the extent of its text and the window: the text must fit
+# in the box (no horizontal scroll, nothing past its right or bottom edge), the box in the column, and
+# the text in the window (read without scrolling, beside the picture).
+STATUS_FIT = """
+const status = document.querySelector('.gan-lib-status');
+if (!status) return null;
+const content = status.querySelector('.widget-html-content') || status;
+const range = document.createRange();
+range.selectNodeContents(content);
+const text = range.getBoundingClientRect(), box = status.getBoundingClientRect();
+const column = status.parentElement.getBoundingClientRect();
+return {
+  scrollWidth: status.scrollWidth, clientWidth: status.clientWidth,
+  contentScrollWidth: content.scrollWidth, contentClientWidth: content.clientWidth,
+  textRight: text.right, textBottom: text.bottom, boxRight: box.right, boxBottom: box.bottom,
+  columnRight: column.right, windowWidth: window.innerWidth, windowHeight: window.innerHeight,
 };
 """
 
@@ -251,6 +272,18 @@ def check_picture(driver, name: str, button: str | None = None) -> dict:
     return picture
 
 
+def check_status_fits(driver, name: str, when: str) -> None:
+    """The status line's text within its box (no horizontal overflow, nothing past its edges), the box
+    within the controls' column, and the text within the 1280 x 800 window."""
+    fit = driver.execute_script(STATUS_FIT)
+    assert fit, f"{name}: no status line"
+    fits = (fit["scrollWidth"] <= fit["clientWidth"] and fit["contentScrollWidth"] <= fit["contentClientWidth"]
+            and fit["textRight"] <= fit["boxRight"] + 0.5 and fit["textBottom"] <= fit["boxBottom"] + 0.5
+            and fit["boxRight"] <= fit["columnRight"] + 0.5
+            and fit["textRight"] <= fit["windowWidth"] and fit["textBottom"] <= fit["windowHeight"])
+    assert fits, f"{name}: the status line overflows its box, its column or the window {when}: {fit}"
+
+
 def check_title_not_cut_off(driver, name: str) -> None:
     """Nothing drawn in the picture's top band at its left and right edges: a title too long for the
     figure runs into the edges there (and beyond them, where it is lost)."""
@@ -289,6 +322,7 @@ def click(driver, name: str, button: str, expected: str) -> dict:
     assert all(all(state["disabled"]) for state in running), f"{name}: a button was enabled during {button}"
     wait_for(driver, lambda c: driver.execute_script(PICTURE)["src"] != before, f"a new picture after {button}", 30)
     check_picture(driver, name, button)
+    check_status_fits(driver, name, f"after {button}")
     return controls
 
 
@@ -319,6 +353,7 @@ def play_and_pause(driver, name: str, pattern: str) -> None:
     first = count(driver, pattern)
     wait_for(driver, lambda c: count(driver, pattern) > first, f"{pattern} to advance again while playing", 120)
     check_picture(driver, name)
+    check_status_fits(driver, name, "while playing")
     driver.save_screenshot(str(SCREENSHOTS / f"{name}_playing.png"))
     driver.find_element("xpath", "//button[normalize-space()='pause']").click()
     wait_for(driver, lambda c: idle(c) and "play" in c["buttons"] and "Playing" not in c["status"],
@@ -336,17 +371,20 @@ def test_the_playground_in_a_browser(voila, browser):
     check_page(browser, name)
     check_picture(browser, name)
     check_title_not_cut_off(browser, name)
+    check_status_fits(browser, name, "at the start")
     start = browser.execute_script(CONTROLS)
     assert "D updates 0, G updates 0" in start["status"]
     assert start["progress"] == "steps 0/500"  # empty before any training, and labelled
-    # 13 settings (the custom dataset's four among them, hidden), the progress bar; six buttons
-    check_tooltips(browser, name, controls=14, buttons=6)
+    # 16 settings (the custom dataset's four among them, hidden; the learning rates and the weight each a
+    # slider and a box), the progress bar; six buttons
+    check_tooltips(browser, name, controls=17, buttons=6)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_start.png"))
 
     click(browser, name, "step D", "D updates 1, G updates 0")
     click(browser, name, "step G", "D updates 1, G updates 1")
     click(browser, name, "step both", "D updates 2, G updates 2")
-    box = browser.find_element("css selector", ".widget-text input")  # N
+    n_box = "//div[contains(@class, 'widget-text')][.//label[normalize-space()='N']]//input"
+    box = browser.find_element("xpath", n_box)
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys("300", Keys.ENTER)
     wait_for(browser, lambda c: c["progress"] == "steps 0/300", "the progress bar to show N = 300", 30)
@@ -379,6 +417,7 @@ def test_the_one_dimensional_game_in_a_browser(voila, browser):
     check_page(browser, name)
     check_picture(browser, name)
     check_title_not_cut_off(browser, name)
+    check_status_fits(browser, name, "at the start")
     assert "D steps 0, G steps 0" in browser.execute_script(CONTROLS)["status"]
     check_tooltips(browser, name, controls=1, buttons=5)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_start.png"))

@@ -1,38 +1,18 @@
-"""Named training recipes for the stability experiments, and one function that trains one.
+"""Training on 2-D points and images, and the sweep: recipe x dataset x seed, scored and stored.
 
-A recipe is a plain dict: the adversarial loss, the tricks passed to ``GAN.compile``, the
-optimiser, the MLP architecture, the batch size and the default number of steps.  Every
-recipe except "stable" is "vanilla" with one fix added (with the settings that fix usually
-comes with, e.g. 5 critic steps for the WGANs), so each row of the ablation table isolates
-one fix.
-
-- "vanilla": non-saturating loss, no regulariser, MLP 4x128, z 16, Adam 2e-4 (0.5, 0.999),
-  batch 512, 10k steps (the networks and batch of "stable", so that only the fixes differ).
-- The source document's three proposals, as it states them: "tuned_lr" (change the
-  players' learning rates: both 1e-4), "l2" (L2 weight decay on both players; "l1" too),
-  "adam_default_betas" (use Adam, here with its default betas (0.9, 0.999)).
-- One recipe per modern fix: "r1", "r2", "wgan_gp", "wgan_clip", "label_smoothing",
-  "instance_noise", "spectral_norm", "ttur", "d_steps", "ema", "pack".
-- "stable": non-saturating + R1 (gamma 0.1) + generator EMA (0.999), MLP 4x128, z 16,
-  Adam 1e-3 (0.5, 0.9), batch 512, 15k steps, and both learning rates decayed linearly to 0
-  over the second half of training (``lr_decay`` 0.5).  On the grid, seed 0, the decay takes
-  the high-quality fraction at 15k steps from 92.8% to 96.7% (reverse KL 0.0083 -> 0.0043;
-  ``scripts/lr_decay_effect.py``, stored in ``book/results/lr_decay_effect.csv``).
-
-The sweep (``sweep``, or ``python -m gan_lib.experiments --help``) trains method x dataset x
-seed, scores ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps, and writes
-``book/results/stability.csv`` with provenance lines; ``load_results`` and ``summarize`` read it.
+``train`` trains a recipe (a ``recipes.Recipe``, or a name of the first edition's
+``recipes.METHODS``) on any array of points; ``train_images`` trains chapter 6's conv GANs with
+``recipes.IMAGE_METHODS``.  ``run`` trains one recipe on one dataset of ``sweep_dataset`` and
+scores ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
+edition's method x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
+``ablation_jobs``) run many and write the rows, with provenance lines, to a CSV that
+``result_files.load_results`` reads.  The command line is ``python -m gan_lib --help``.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import dataclasses
 import multiprocessing
 import pathlib
-import signal
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,93 +20,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from gan_lib import data, metrics, models, recipes, runtime, training
+from gan_lib import data, metrics, models, recipes, result_files, runtime, training
 from gan_lib._checks import finite_array, finite_matrix, positive_int
 from gan_lib._checks import seed as check_seed
-
-VANILLA: dict[str, Any] = {
-    "loss": "non_saturating",
-    "tricks": {},  # keyword arguments of GAN.compile
-    "optimizer": "adam",  # "adam" or "rmsprop"
-    "d_lr": 2e-4,
-    "g_lr": 2e-4,
-    "beta_1": 0.5,  # Adam only
-    "beta_2": 0.999,
-    "width": 128,
-    "depth": 4,
-    "latent_dim": 16,
-    "spectral_norm": False,
-    "batch_size": 512,
-    "steps": 10_000,
-    "lr_decay": 0.0,  # fraction of the steps, at the end, over which both learning rates fall linearly to 0
-}
-
-
-def _variant(**changes: Any) -> dict[str, Any]:
-    unknown = set(changes) - set(VANILLA)
-    if unknown:
-        raise ValueError(f"unknown recipe keys: {sorted(unknown)}")
-    return {**VANILLA, **changes}
-
-
-METHODS: dict[str, dict[str, Any]] = {
-    "vanilla": _variant(),
-    # The source document's proposals.
-    "tuned_lr": _variant(d_lr=1e-4, g_lr=1e-4),
-    "l1": _variant(tricks={"d_l1": 1e-5, "g_l1": 1e-5}),
-    "l2": _variant(tricks={"d_l2": 1e-4, "g_l2": 1e-4}),
-    "adam_default_betas": _variant(beta_1=0.9, beta_2=0.999),
-    # The modern fixes, one at a time.
-    "r1": _variant(tricks={"r1": 0.1}),
-    "r2": _variant(tricks={"r2": 0.1}),
-    "wgan_gp": _variant(
-        loss="wasserstein", tricks={"gradient_penalty": 0.1, "d_steps": 5}, d_lr=1e-4, g_lr=1e-4, beta_2=0.9
-    ),
-    "wgan_clip": _variant(
-        loss="wasserstein", tricks={"clip_weights": 0.01, "d_steps": 5}, optimizer="rmsprop", d_lr=5e-5, g_lr=5e-5
-    ),
-    "label_smoothing": _variant(tricks={"label_smoothing": 0.1}),
-    "instance_noise": _variant(tricks={"instance_noise": 0.5, "instance_noise_steps": 10_000}),
-    "spectral_norm": _variant(spectral_norm=True),
-    "ttur": _variant(d_lr=4e-4, g_lr=1e-4),
-    "d_steps": _variant(tricks={"d_steps": 2}),
-    "ema": _variant(tricks={"ema": 0.999}),
-    "pack": _variant(tricks={"pack": 4}),
-    # The combination that works on the grid (see DESIGN.md), with the learning rates annealed
-    # over the second half so that the samples settle onto the modes.
-    "stable": _variant(
-        tricks={"r1": 0.1, "ema": 0.999},
-        d_lr=1e-3,
-        g_lr=1e-3,
-        beta_2=0.9,
-        width=128,
-        batch_size=512,
-        steps=15_000,
-        lr_decay=0.5,
-    ),
-}
-
-
-def recipe(method: str) -> dict[str, Any]:
-    """A copy of the first edition's recipe called ``method`` (one of ``METHODS``), as a dict."""
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    found = METHODS[method]
-    return {**found, "tricks": dict(found["tricks"])}
-
-
-def as_recipe(method: str | recipes.Recipe, *, steps: int | None = None) -> recipes.Recipe:
-    """``method`` as a ``recipes.Recipe``: a recipe as it is, or a name of ``METHODS`` converted.
-
-    ``steps`` (default: the recipe's) replaces the training length.
-    """
-    if isinstance(method, recipes.Recipe):
-        found = method
-    else:
-        settings = recipe(method)
-        tricks = settings.pop("tricks")
-        found = recipes.Recipe(method, **settings, **tricks)
-    return found if steps is None else dataclasses.replace(found, steps=positive_int(steps, "steps"))
+from gan_lib.result_files import RESULTS
 
 
 def _required_seed(seed: object) -> int:
@@ -136,28 +33,12 @@ def _required_seed(seed: object) -> int:
     return check_seed(seed)
 
 
-_DecayAtEnd = recipes.DecayAtEnd
-
-
 def _optimizer(settings: dict[str, Any], learning_rate: float, updates: int) -> keras.optimizers.Optimizer:
     """The optimiser of a recipe dict; ``updates`` is how many updates it will make (for the decay)."""
     if settings["optimizer"] not in ("adam", "rmsprop"):
         raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {settings['optimizer']!r}")
     plain = recipes.Recipe("images", **{k: v for k, v in settings.items() if k != "tricks"})
     return recipes.optimizer(plain, learning_rate, updates)
-
-
-def build(method: str | recipes.Recipe, dim: int, *, seed: int, steps: int | None = None) -> training.GAN:
-    """A fresh, compiled, untrained GAN for points of size ``dim``, set up as ``method`` says.
-
-    ``method`` is a name of ``METHODS`` or a ``recipes.Recipe``; ``recipes.build_gan`` builds it.
-    ``seed`` fixes the weights (``keras.utils.set_random_seed``) and the noise stream.
-    ``steps`` (default: the recipe's) is the training length that a learning-rate decay
-    (recipe key ``lr_decay``) is scheduled over.
-    """
-    chosen = as_recipe(method, steps=steps)
-    dim = positive_int(dim, "dim")
-    return recipes.build_gan(chosen, dim, seed=_required_seed(seed))
 
 
 def train(
@@ -180,7 +61,7 @@ def train(
     which reproduces the start of a longer run.
     """
     points = finite_matrix(points, "points").astype(np.float32)
-    chosen = as_recipe(method, steps=steps)
+    chosen = recipes.as_recipe(method, steps=steps)
     seed = _required_seed(seed)
     if len(points) < chosen.batch_size:
         raise ValueError(
@@ -225,17 +106,7 @@ def _fit_in_chunks(
 
 
 # ---------------------------------------------------------------------------------------------
-# Images: the same two recipes for the DCGAN-style conv GANs of chapter 6.
-
-IMAGE_METHODS: dict[str, dict[str, Any]] = {
-    # As "vanilla" above: non-saturating loss, no regulariser, Adam 2e-4 (0.5, 0.999).
-    "vanilla": {**VANILLA, "tricks": {}},
-    # As "stable" above, with a shorter moving average (decay 0.995: the image runs are a few
-    # thousand steps) and R1 gamma 1.0 (of 1.0 and 0.3, tried on the digits with seed 0, 1.0 gave
-    # the lower classifier FID after 3,000 steps, 5.45 against 5.72: a small gap on one seed;
-    # scripts/image_r1_choice.py, book/results/image_r1_choice.csv).
-    "stable": {**METHODS["stable"], "tricks": {"r1": 1.0, "ema": 0.995}},
-}
+# Images: the DCGAN-style conv GANs of chapter 6, with the two recipes of ``recipes.IMAGE_METHODS``.
 
 
 def train_images(
@@ -249,12 +120,12 @@ def train_images(
 ) -> training.GAN:
     """Train a conv GAN (``models.conv_generator`` / ``conv_discriminator``) on ``images``.
 
-    ``method`` is "vanilla" or "stable" (``IMAGE_METHODS``); ``profile`` (``runtime.profile()``)
+    ``method`` is "vanilla" or "stable" (``recipes.IMAGE_METHODS``); ``profile`` (``runtime.profile()``)
     sets the steps, batch size, network width and noise size.  As in ``train``, ``callback(gan,
     steps_done)`` runs after every ``every`` steps and at the end.
     """
-    if not isinstance(method, str) or method not in IMAGE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(IMAGE_METHODS)}; got {method!r}")
+    if not isinstance(method, str) or method not in recipes.IMAGE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(recipes.IMAGE_METHODS)}; got {method!r}")
     if not isinstance(profile, runtime.Profile):
         raise ValueError(f"profile must be a gan_lib.runtime.Profile, got {type(profile).__name__}")
     seed = _required_seed(seed)
@@ -266,7 +137,7 @@ def train_images(
     every = profile.steps if every is None else positive_int(every, "every")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
-    settings = IMAGE_METHODS[method]
+    settings = recipes.IMAGE_METHODS[method]
     keras.utils.set_random_seed(seed)
     generator = models.conv_generator(profile.latent_dim, profile.image_shape, base_filters=profile.base_filters)
     discriminator = models.conv_discriminator(profile.image_shape, base_filters=profile.base_filters)
@@ -284,13 +155,10 @@ def train_images(
 # ---------------------------------------------------------------------------------------------
 # The sweep: method x dataset x seed, scored with the PacGAN protocol, written to a CSV.
 
-DATASETS = ("ring", "grid")
+DATASETS = (data.RING.name, data.GRID.name)  # PacGAN's benchmarks, "ring" and "grid"
 TRAIN_POINTS = 50_000  # training points drawn per run (seeded by the run's seed)
 EVAL_SAMPLES = 2_500  # generator samples scored per evaluation (the PacGAN protocol)
 EVAL_SEED = 12_345  # the noise of every evaluation, so that steps are comparable
-COLUMNS = ("method", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds", "error")
-RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results" / "stability.csv"
-ABLATION_RESULTS = RESULTS.with_name("ablation.csv")
 # The leave-one-out rows and the baselines come first: the choice of the recommended recipe rests on them.
 FIRST_ROWS = (
     "base+r1+ema",
@@ -332,31 +200,33 @@ def ablation_jobs() -> list[tuple[recipes.Recipe, str, int]]:
 
 # Mixtures held out from the choice of the recommended recipe (it is chosen on the ring and the
 # grid and must hold on these too): other mode counts, radii, spacings and spreads.
-# name -> (centres, std); the spacing between neighbouring modes is given in stds.
-HELD_OUT: dict[str, tuple[np.ndarray, float]] = {
-    "ring5_r2": (data.ring_centers(5, radius=2.0), 0.02),  # 5 modes, radius 2: 118 stds apart
-    "ring12": (data.ring_centers(12), 0.01),  # 12 modes on the unit circle: 52 stds apart
-    "grid4_s3": (data.grid_centers(4, spacing=3.0), 0.1),  # 4 x 4, spacing 3: 30 stds apart
-    "grid6": (data.grid_centers(6), 0.05),  # 6 x 6 = 36 modes, spacing 2: 40 stds apart
+# name -> mixture; the spacing between neighbouring modes is given in stds.
+HELD_OUT: dict[str, data.Mixture] = {
+    mixture.name: mixture
+    for mixture in (
+        data.Mixture("ring5_r2", data.ring_centers(5, radius=2.0), 0.02),  # 5 modes, radius 2: 118 stds apart
+        data.Mixture("ring12", data.ring_centers(12), 0.01),  # 12 modes on the unit circle: 52 stds apart
+        data.Mixture("grid4_s3", data.grid_centers(4, spacing=3.0), 0.1),  # 4 x 4, spacing 3: 30 stds apart
+        data.Mixture("grid6", data.grid_centers(6), 0.05),  # 6 x 6 = 36 modes, spacing 2: 40 stds apart
+    )
 }
 # The candidates for the recommended recipe that run on the held-out mixtures.
 HELD_OUT_RECIPES = ("base+r1", "base+r1+ema")
+# Every dataset the sweep trains on, by name: PacGAN's benchmarks (``DATASETS``) and ``HELD_OUT``.
+MIXTURES: dict[str, data.Mixture] = {data.RING.name: data.RING, data.GRID.name: data.GRID, **HELD_OUT}
 
 
-def benchmark(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[np.ndarray, np.ndarray, float]:
-    """The mixture ``name``: (training points, centres, std).
+def sweep_dataset(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[np.ndarray, np.ndarray, float]:
+    """The dataset ``name`` that the sweep trains on, a Gaussian mixture of ``MIXTURES``:
+    (``n`` training points drawn with ``seed``, a fresh copy of its centres, its std).
 
-    "ring" and "grid" are PacGAN's benchmarks; the names of ``HELD_OUT`` are the mixtures the
-    recommended recipe was not chosen on.
+    "ring" and "grid" are PacGAN's benchmarks (``data.RING``, ``data.GRID``); the names of
+    ``HELD_OUT`` are the mixtures the recommended recipe was not chosen on.
     """
-    if name == "ring":
-        return data.ring(n, seed=seed), data.ring_centers(), 0.01
-    if name == "grid":
-        return data.grid(n, seed=seed), data.grid_centers(), 0.05
-    if isinstance(name, str) and name in HELD_OUT:
-        centers, std = HELD_OUT[name]
-        return data.mixture(n, centers, std, seed=seed), centers, std
-    raise ValueError(f"dataset must be one of {', '.join((*DATASETS, *HELD_OUT))}; got {name!r}")
+    if not isinstance(name, str) or name not in MIXTURES:
+        raise ValueError(f"dataset must be one of {', '.join(MIXTURES)}; got {name!r}")
+    mixture = MIXTURES[name]
+    return mixture.sample(n, seed=seed), mixture.centers.copy(), mixture.std
 
 
 def run(
@@ -368,16 +238,16 @@ def run(
     every: int = 1_000,
     until: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Train one recipe on one benchmark; one row of scores per evaluation (see ``COLUMNS``).
+    """Train one recipe on one benchmark; one row of scores per evaluation (see ``result_files.COLUMNS``).
 
     ``mode_coverage`` is measured on ``EVAL_SAMPLES`` samples (the moving average when the
     recipe keeps one) after every ``every`` steps and at the end; ``seconds`` is the wall
     time since the run started, evaluations included.  ``until`` stops after that many of
     the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
-    name = as_recipe(method).name
+    name = recipes.as_recipe(method).name
     seed = _required_seed(seed)
-    points, centers, std = benchmark(dataset, seed=seed)
+    points, centers, std = sweep_dataset(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
 
@@ -407,8 +277,8 @@ def run_like_the_sweep(
     thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
     stored table this way.
     """
-    as_recipe(method)
-    benchmark(dataset)  # checks the name before a process is started
+    recipes.as_recipe(method)
+    sweep_dataset(dataset)  # checks the name before a process is started
     seed = _required_seed(seed)
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, initializer=single_threaded) as pool:
@@ -450,14 +320,14 @@ def sweep(
 ) -> pathlib.Path:
     """Run every (method, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
 
-    ``methods`` are names of ``METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
+    ``methods`` are names of ``recipes.METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
     every recipe's length.  Seeds are the outer loop, so a sweep stopped part-way has covered
     every method with its first seeds.  See ``sweep_jobs`` for the file, ``workers`` and
     ``resume``.
     """
     if not methods or not datasets or not seeds:
         raise ValueError("methods, datasets and seeds must each name at least one")
-    chosen = [as_recipe(method, steps=steps) for method in methods]
+    chosen = [recipes.as_recipe(method, steps=steps) for method in methods]
     jobs = [(r, d, s) for s in seeds for r in chosen for d in datasets]
     settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
     return sweep_jobs(
@@ -494,8 +364,8 @@ def sweep_jobs(
     for job in jobs:
         if not (isinstance(job, tuple) and len(job) == 3 and isinstance(job[0], recipes.Recipe)):
             raise ValueError(f"each job must be a (Recipe, dataset, seed) tuple, got {job!r}")
-        if job[1] not in DATASETS and job[1] not in HELD_OUT:
-            raise ValueError(f"datasets must be among {', '.join((*DATASETS, *HELD_OUT))}; got {job[1]!r}")
+        if not isinstance(job[1], str) or job[1] not in MIXTURES:
+            raise ValueError(f"datasets must be among {', '.join(MIXTURES)}; got {job[1]!r}")
         _required_seed(job[2])
     named: dict[str, recipes.Recipe] = {}
     for job in jobs:
@@ -512,7 +382,7 @@ def sweep_jobs(
     origin["wall time"] = "unfinished"
     kept: list[dict[str, Any]] = []
     if resume and out.exists():
-        earlier, old_rows = load_results(out)
+        earlier, old_rows = result_files.load_results(out)
         if earlier.get("settings") != settings:
             raise ValueError(f"resume: {out} was made with {earlier.get('settings')!r}, not {settings!r}")
         for name, chosen in named.items():
@@ -528,14 +398,9 @@ def sweep_jobs(
         origin.setdefault(f"recipe {name}", chosen.settings())
     finished = {(row["method"], row["dataset"], row["seed"]) for row in kept}
     todo = [(r, d, s, every) for r, d, s in jobs if (r.name, d, s) not in finished]
-    out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with out.open("w", newline="") as handle:
-        handle.writelines(f"# {key}: {value}\n" for key, value in origin.items())
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
-        writer.writeheader()
-        writer.writerows({key: ("" if value is None else value) for key, value in row.items()} for row in kept)
-        handle.flush()
+    with result_files.csv_file(out, result_files.COLUMNS, origin) as write:
+        write(kept)
         pool = None
         if not todo:
             results: Any = iter(())
@@ -547,8 +412,7 @@ def sweep_jobs(
             results = pool.imap_unordered(_run_safely, todo)
         try:
             for done, rows in enumerate(results, start=1):
-                writer.writerows(rows)
-                handle.flush()
+                write(rows)
                 log(_progress(done, len(todo), rows[-1], time.perf_counter() - start))
         finally:
             if pool is not None:
@@ -578,146 +442,3 @@ def _progress(done: int, total: int, row: dict[str, Any], elapsed: float) -> str
     bar = "#" * filled + "." * (width - filled)
     timing = f"{elapsed:.0f} s elapsed, ~{left:.0f} s left"
     return f"[{bar}] {done}/{total} {what}: {scores}, {row['seconds']:.0f} s | {timing}"
-
-
-def load_results(path: str | pathlib.Path | None = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Read a sweep's CSV: (provenance, rows).
-
-    ``path`` defaults to ``book/results/stability.csv`` of the checkout gan_lib was imported
-    from.  Numbers come back as int/float; a failed run's row keeps its ``error`` and has
-    None for the scores.  FileNotFoundError (naming the file and the command that makes it)
-    if there is no such file.
-    """
-    path = RESULTS if path is None else pathlib.Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no sweep results at {path}; run `python -m gan_lib.experiments --out {path}` "
-            "from the repository root to make them"
-        )
-    origin: dict[str, str] = {}
-    body = []
-    for line in path.read_text().splitlines():
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            origin[key.strip()] = value.strip()
-        elif line.strip():
-            body.append(line)
-    rows = []
-    for raw in csv.DictReader(body):
-        if set(raw) != set(COLUMNS):
-            raise ValueError(f"{path} has columns {sorted(raw)}, expected {list(COLUMNS)}")
-        row: dict[str, Any] = {"method": raw["method"], "dataset": raw["dataset"], "seed": int(raw["seed"])}
-        for name, kind in (("step", int), ("modes", int), ("high_quality", float), ("reverse_kl", float)):
-            row[name] = kind(raw[name]) if raw[name] else None
-        row["seconds"] = float(raw["seconds"]) if raw["seconds"] else None
-        row["error"] = raw["error"] or None
-        rows.append(row)
-    return origin, rows
-
-
-SCORES = ("modes", "high_quality", "reverse_kl")
-
-
-def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
-    """Per (method, dataset): the spread over seeds of each run's scores at one evaluation.
-
-    Each run contributes its last evaluation, or the one at ``step`` if given (runs without
-    one are left out).  Returns, per key, ``runs`` (runs counted), ``failed`` (error rows),
-    ``steps`` (the evaluation steps used) and, for each of ``SCORES``, a dict with the
-    ``values`` (ordered by seed), ``mean``, ``se`` (standard error, sample std / sqrt(runs);
-    NaN for one run), ``sd``, ``min`` and ``max``.
-    """
-    chosen: dict[tuple[str, str, int], dict[str, Any]] = {}
-    failed: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (row["method"], row["dataset"])
-        if row.get("error"):
-            failed[key] = failed.get(key, 0) + 1
-            continue
-        run_key = (*key, row["seed"])
-        if step is None:
-            if run_key not in chosen or row["step"] > chosen[run_key]["step"]:
-                chosen[run_key] = row
-        elif row["step"] == step:
-            chosen[run_key] = row
-    summary: dict[tuple[str, str], dict[str, Any]] = {}
-    for key in sorted(set(failed) | {run_key[:2] for run_key in chosen}):
-        runs = [chosen[k] for k in sorted(chosen) if k[:2] == key]
-        entry: dict[str, Any] = {"runs": len(runs), "failed": failed.get(key, 0)}
-        entry["steps"] = sorted({run["step"] for run in runs})
-        for name in SCORES:
-            values = np.array([run[name] for run in runs], dtype=np.float64)
-            finite = len(values) > 1 and np.all(np.isfinite(values))
-            sd = float(np.std(values, ddof=1)) if finite else float("nan")
-            entry[name] = {
-                "values": values.tolist(),
-                "mean": float(np.mean(values)) if len(values) else float("nan"),
-                "sd": sd,
-                "se": sd / np.sqrt(len(values)) if finite else float("nan"),
-                "min": float(np.min(values)) if len(values) else float("nan"),
-                "max": float(np.max(values)) if len(values) else float("nan"),
-            }
-        summary[key] = entry
-    return summary
-
-
-def main(argv: Sequence[str] | None = None) -> pathlib.Path:
-    """The command line: ``python -m gan_lib.experiments [--methods ...] [--workers N] ...``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gan_lib.experiments",
-        description="Train every method on every dataset for every seed; write the scores to a CSV.",
-    )
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), metavar="METHOD")
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--steps", type=int, default=None, help="override every recipe's number of steps")
-    parser.add_argument("--every", type=int, default=1_000, help="evaluate after every this many steps")
-    parser.add_argument("--workers", type=int, default=1, help="processes (spawned, one TF thread each)")
-    parser.add_argument("--out", default=str(RESULTS), help=f"the CSV to write (default {RESULTS})")
-    parser.add_argument(
-        "--resume", action="store_true", help="keep the runs already in --out and do only the missing ones"
-    )
-    parser.add_argument(
-        "--ablation",
-        action="store_true",
-        help=f"run chapter 5's controlled experiment (ablation_jobs) into {ABLATION_RESULTS.name} instead; "
-        "--methods, --datasets, --seeds and --steps do not apply",
-    )
-    args = parser.parse_args(argv)
-    # A sweep killed by a time limit (SIGTERM) still ends its worker processes (the finally in sweep).
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    command = "python -m gan_lib.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
-    # Call the package's copy of this module, so worker processes unpickle gan_lib.experiments.* by name.
-    from gan_lib import experiments
-
-    try:
-        if args.ablation:
-            out = args.out if args.out != str(RESULTS) else str(ABLATION_RESULTS)
-            return experiments.sweep_jobs(
-                experiments.ablation_jobs(),
-                out=out,
-                every=args.every,
-                workers=args.workers,
-                command=command.strip(),
-                resume=args.resume,
-                settings=f"ablation, every={args.every}",
-            )
-        return experiments.sweep(
-            args.methods,
-            args.datasets,
-            args.seeds,
-            out=args.out,
-            steps=args.steps,
-            every=args.every,
-            workers=args.workers,
-            command=command.strip(),
-            resume=args.resume,
-        )
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-if __name__ == "__main__":
-    from gan_lib import experiments as _package_copy
-
-    _package_copy.main()
