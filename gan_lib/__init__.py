@@ -4,6 +4,19 @@ Chapters import it as ``import gan_lib as gl`` and reach each module by name
 (``gl.data.ring``, ``gl.losses.get``, ``gl.metrics.mode_coverage``).  The
 training model is re-exported as ``gl.GAN`` because every chapter uses it.
 
+The modules, from the bottom up (a module imports only from its own row and the rows above it):
+
+- ``data`` (2-D mixtures such as ``data.RING``, the digits, Fashion-MNIST, MNIST), ``losses``,
+  ``theory``, ``dirac``, ``metrics`` (numbers from samples; nothing of gan_lib above ``_checks``);
+- ``regularizers``, ``models``; ``judge`` (the trained classifiers behind the image metrics);
+- ``training`` (``GAN``: the one training step), with ``divergence`` and ``checkpoints`` below it
+  and ``_keras_internals`` (the Keras trainer internals it relies on);
+- ``recipes`` (training setups as values, ``build_gan``), ``result_files`` (CSVs with
+  provenance), ``results`` (summaries, tests, tables), ``sweep`` (runs and sweeps; the command
+  line is ``python -m gan_lib``), ``runtime``, ``exercises``;
+- ``plotting``; ``widgets`` (the two interactive apps: ``widget_base``, ``game_1d``,
+  ``playground_2d``, ``playground_settings``).
+
 TensorFlow's start-up log: importing TensorFlow prints lines from C++ to the process's
 stderr ("All log messages before absl::InitializeLog() is called ...", oneDNN, CUDA
 drivers, "failed call to cuInit" on a machine without a GPU), which Jupyter shows under the

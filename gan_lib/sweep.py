@@ -19,6 +19,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from gan_lib import data, metrics, models, recipes, result_files, runtime, training
 from gan_lib._checks import finite_array, finite_matrix, positive_int
@@ -299,8 +300,6 @@ def _run_safely(job: tuple[recipes.Recipe, str, int, int]) -> list[dict[str, Any
 
 def single_threaded() -> None:
     """Worker start-up: one thread each inside and between TF ops, set before anything is built."""
-    import tensorflow as tf
-
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
