@@ -167,3 +167,84 @@ def conv_discriminator(
         ],
         name=name,
     )
+
+
+# The TensorFlow DCGAN tutorial's networks (tensorflow.org/tutorials/generative/dcgan), for 28x28
+# images.  ``filters`` = 64 is the tutorial's size; chapter 6 trains them at 32 on a CPU.
+TUTORIAL_FILTERS = 64
+TUTORIAL_LATENT_DIM = 100
+TUTORIAL_IMAGE_SHAPE = (28, 28, 1)
+
+
+def tutorial_generator(
+    latent_dim: int = TUTORIAL_LATENT_DIM, *, filters: int = TUTORIAL_FILTERS, name: str = "generator"
+) -> keras.Model:
+    """The DCGAN tutorial's generator: noise to a (28, 28, 1) image in [-1, 1].
+
+    Dense to 7x7x(4 ``filters``), then transposed 5x5 convolutions to 7x7x(2 ``filters``)
+    (stride 1), 14x14x``filters`` and 28x28x1 (stride 2), with batch normalisation and
+    LeakyReLU (slope 0.3, Keras' default) between them and tanh at the end; no biases
+    before a batch normalisation.  The tanh runs in float32 under mixed precision.
+    """
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    filters = positive_int(filters, "filters")
+    name = _model_name(name)
+
+    def normalised() -> list[keras.layers.Layer]:
+        return [keras.layers.BatchNormalization(), keras.layers.LeakyReLU(negative_slope=0.3)]
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,)),
+            keras.layers.Dense(7 * 7 * 4 * filters, use_bias=False),
+            *normalised(),
+            keras.layers.Reshape((7, 7, 4 * filters)),
+            keras.layers.Conv2DTranspose(2 * filters, 5, strides=1, padding="same", use_bias=False),
+            *normalised(),
+            keras.layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False),
+            *normalised(),
+            keras.layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
+            keras.layers.Activation("tanh", dtype="float32"),
+        ],
+        name=name,
+    )
+
+
+def tutorial_discriminator(*, filters: int = TUTORIAL_FILTERS, name: str = "discriminator") -> keras.Model:
+    """The DCGAN tutorial's discriminator: a (28, 28, 1) image to one logit.
+
+    Two 5x5 stride-2 convolutions (``filters``, then twice as many), each followed by
+    LeakyReLU (slope 0.3) and dropout 0.3, then one Dense unit in float32.
+    """
+    filters = positive_int(filters, "filters")
+    name = _model_name(name)
+    return keras.Sequential(
+        [
+            keras.Input(shape=TUTORIAL_IMAGE_SHAPE),
+            keras.layers.Conv2D(filters, 5, strides=2, padding="same"),
+            keras.layers.LeakyReLU(negative_slope=0.3),
+            keras.layers.Dropout(0.3),
+            keras.layers.Conv2D(2 * filters, 5, strides=2, padding="same"),
+            keras.layers.LeakyReLU(negative_slope=0.3),
+            keras.layers.Dropout(0.3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1, dtype="float32"),
+        ],
+        name=name,
+    )
+
+
+def same_architecture(a: keras.Model, b: keras.Model) -> bool:
+    """Whether two models have the same layers with the same settings, in the same order
+    (names aside): a check that a network written out in a chapter is the library's."""
+    if not isinstance(a, keras.Model) or not isinstance(b, keras.Model):
+        raise ValueError("same_architecture compares two keras.Model objects")
+
+    def described(model: keras.Model) -> list[tuple[str, dict]]:
+        out = []
+        for layer in model.layers:
+            config = {k: v for k, v in layer.get_config().items() if k not in ("name",)}
+            out.append((type(layer).__name__, config))
+        return out
+
+    return described(a) == described(b)

@@ -59,13 +59,20 @@ TRICKS = (
 STEPS = 15_000  # generator steps of every row of the ablation
 
 
+NETWORKS = ("mlp", "dcgan_tutorial")
+
+
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Everything that decides how a 2-D GAN is trained, apart from the data and the seed.
 
-    ``lr_decay`` is the fraction of the steps, at the end, over which both learning rates fall
-    linearly to 0 (0: constant rates).  A discriminator's schedule counts its own updates, so
-    with ``d_steps`` k it is stretched over k times as many updates.  ``beta_1``/``beta_2``
+    ``network`` is "mlp" (``width`` units in each of ``depth`` hidden layers) or
+    "dcgan_tutorial", the TensorFlow DCGAN tutorial's conv networks for 28x28 images
+    (``models.tutorial_generator``; ``width`` is their base number of filters, 64 in the
+    tutorial, and ``depth`` is not used).  ``lr_decay`` is the fraction of the steps, at the
+    end, over which both learning rates fall linearly to 0 (0: constant rates).  A
+    discriminator's schedule counts its own updates, so with ``d_steps`` k it is stretched over
+    k times as many updates.  ``beta_1``/``beta_2``
     are Adam's; ``rho`` is RMSprop's.  ``source`` says where the settings come from.
     """
 
@@ -99,10 +106,13 @@ class Recipe:
     ema: float = 0.0
     pack: int = 1
     source: str = ""
+    network: str = "mlp"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"a recipe needs a non-empty name, got {self.name!r}")
+        if self.network not in NETWORKS:
+            raise ValueError(f"network must be one of {', '.join(NETWORKS)}, got {self.network!r}")
         if self.optimizer not in ("adam", "rmsprop"):
             raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {self.optimizer!r}")
         if not 0.0 <= self.lr_decay <= 1.0:
@@ -169,23 +179,35 @@ def optimizer(recipe: Recipe, learning_rate: float, updates: int) -> keras.optim
     return keras.optimizers.RMSprop(rate, rho=recipe.rho)
 
 
-def build_gan(recipe: Recipe, data_dim: int, *, seed: int) -> training.GAN:
-    """A fresh, compiled, untrained GAN for points of size ``data_dim``, set up as ``recipe`` says.
+def build_gan(recipe: Recipe, data_dim: int | tuple[int, ...], *, seed: int) -> training.GAN:
+    """A fresh, compiled, untrained GAN set up as ``recipe`` says.
 
-    ``seed`` fixes the weights (``keras.utils.set_random_seed``) and the noise stream.  The
-    learning-rate decay is scheduled over ``recipe.steps``.
+    ``data_dim`` is the size of a point for the "mlp" networks, and the image shape
+    (28, 28, 1) for "dcgan_tutorial".  ``seed`` fixes the weights
+    (``keras.utils.set_random_seed``) and the noise stream.  The learning-rate decay is
+    scheduled over ``recipe.steps``.
     """
     if not isinstance(recipe, Recipe):
         raise ValueError(f"recipe must be a gan_lib.recipes.Recipe, got {type(recipe).__name__}")
-    data_dim = positive_int(data_dim, "data_dim")
+    if recipe.network == "mlp":
+        data_dim = positive_int(data_dim, "data_dim")
+    elif data_dim != models.TUTORIAL_IMAGE_SHAPE:
+        raise ValueError(f"the dcgan_tutorial networks make images of shape {models.TUTORIAL_IMAGE_SHAPE}, "
+                         f"got data_dim {data_dim!r}")
     if seed is None:
         raise ValueError("seed must be a non-negative integer, got None")
     seed = check_seed(seed)
     keras.utils.set_random_seed(seed)
-    generator = models.mlp_generator(recipe.latent_dim, data_dim, width=recipe.width, depth=recipe.depth)
-    discriminator = models.mlp_discriminator(
-        recipe.pack * data_dim, width=recipe.width, depth=recipe.depth, spectral_norm=recipe.spectral_norm
-    )
+    if recipe.network == "mlp":
+        generator = models.mlp_generator(recipe.latent_dim, data_dim, width=recipe.width, depth=recipe.depth)
+        discriminator = models.mlp_discriminator(
+            recipe.pack * data_dim, width=recipe.width, depth=recipe.depth, spectral_norm=recipe.spectral_norm
+        )
+    else:
+        if recipe.pack != 1 or recipe.spectral_norm:
+            raise ValueError("the dcgan_tutorial networks take neither packing nor spectral normalisation")
+        generator = models.tutorial_generator(recipe.latent_dim, filters=recipe.width)
+        discriminator = models.tutorial_discriminator(filters=recipe.width)
     gan = training.GAN(generator, discriminator, latent_dim=recipe.latent_dim, seed=seed)
     gan.compile(
         optimizer(recipe, recipe.d_lr, recipe.steps * recipe.d_steps),
