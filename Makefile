@@ -75,7 +75,7 @@ test-oldest:
 	$(OLDEST)/bin/python -m pytest -x -q -p no:cacheprovider tests/ \
 	  --ignore=tests/test_workflows.py --ignore=tests/test_notebooks.py --ignore=tests/test_fresh_environment.py --ignore=tests/browser
 ## gpu-check: on a machine with an NVIDIA GPU (no network needed), check placement, mixed precision,
-## the GPU profile, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
+## the GPU scale, and GPU vs CPU steps/s; exits 2 with a message when no GPU is found
 gpu-check: $(STAMP)
 	$(BIN)/python scripts/gpu_check.py
 

@@ -6,16 +6,22 @@ training model is re-exported as ``gl.GAN`` because every chapter uses it.
 
 The modules, from the bottom up (a module imports only from its own row and the rows above it):
 
-- ``data`` (2-D mixtures such as ``data.RING``, the digits, Fashion-MNIST, MNIST), ``losses``,
-  ``theory``, ``dirac``, ``metrics`` (numbers from samples; nothing of gan_lib above ``_checks``);
+- ``data`` (2-D mixtures such as ``data.RING``; it re-exports ``image_data``: the digits,
+  Fashion-MNIST, MNIST), ``losses``, ``theory``, ``dirac``, ``metrics`` (numbers from samples;
+  nothing of gan_lib above ``_checks``);
 - ``regularizers``, ``models``; ``judge`` (the trained classifiers behind the image metrics);
-- ``training`` (``GAN``: the one training step), with ``divergence`` and ``checkpoints`` below it
-  and ``_keras_internals`` (the Keras trainer internals it relies on);
+- ``training`` (``GAN``: the one training step, and ``train_rounds``, the games' loop), with
+  ``fitting`` (how ``fit`` runs the step), ``rounds``, ``training_parts`` (optimisers, shape checks,
+  ``Snapshots``), ``divergence`` and ``checkpoints`` below it and ``_keras_internals`` (the Keras
+  trainer internals it relies on);
 - ``recipes`` (training setups as values, ``build_gan``), ``result_files`` (CSVs with
-  provenance), ``results`` (summaries, tests, tables), ``sweep`` (runs and sweeps; the command
-  line is ``python -m gan_lib``), ``runtime``, ``exercises``;
-- ``plotting``; ``widgets`` (the two interactive apps: ``widget_base``, ``game_1d``,
-  ``playground_2d``, ``playground_settings``).
+  provenance), ``results`` (summaries, tests, tables), ``bar`` (the bar for the recipe),
+  ``published`` (the papers' numbers),
+  ``sweep`` (runs and sweeps; the command line is ``python -m gan_lib``), ``image_runs``
+  (chapter 6's runs on Fashion-MNIST), ``runtime``, ``exercises``;
+- ``plotting`` (it re-exports ``plotting_images`` and ``plotting_1d``); ``widgets`` (the two
+  interactive apps: ``widget_base``, ``game_1d``, ``playground_2d``, ``playground_settings``,
+  ``playground_controls``).
 
 TensorFlow's start-up log: importing TensorFlow prints lines from C++ to the process's
 stderr ("All log messages before absl::InitializeLog() is called ...", oneDNN, CUDA
@@ -61,17 +67,22 @@ def _import_tensorflow_quietly() -> None:
 _import_tensorflow_quietly()
 
 from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
+    bar,
     checkpoints,
     data,
     dirac,
     divergence,
     exercises,
+    image_data,
     image_runs,
     judge,
     losses,
     metrics,
     models,
     plotting,
+    plotting_1d,
+    plotting_images,
+    published,
     recipes,
     regularizers,
     result_files,
@@ -86,17 +97,22 @@ from gan_lib.training import GAN  # noqa: E402
 
 __all__ = [
     "GAN",
+    "bar",
     "checkpoints",
     "data",
     "dirac",
     "divergence",
     "exercises",
+    "image_data",
     "image_runs",
     "judge",
     "losses",
     "metrics",
     "models",
     "plotting",
+    "plotting_1d",
+    "plotting_images",
+    "published",
     "recipes",
     "regularizers",
     "result_files",

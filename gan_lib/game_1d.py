@@ -4,8 +4,9 @@ Buttons take discriminator steps, generator steps or both, play and pause a cont
 reset the game; a picture of the real density, the generated density and D(x) follows every
 click.  Every button calls a plain method (``step_discriminator``, ``step_generator``,
 ``step_both``, ``play``, ``reset``), so a chapter can run the same game without widgets, and
-tests can press the buttons headless.  The layout, the status line and play/pause are
-``gan_lib.widget_base``'s, shared with the 2-D playground.
+tests can press the buttons headless; ``d_updates`` and ``g_updates`` count each player's updates.
+The steps run in ``GAN.train_rounds``, as the 2-D playground's do.  The layout, the status line
+and play/pause are ``gan_lib.widget_base``'s, shared with the 2-D playground.
 """
 
 from __future__ import annotations
@@ -92,42 +93,39 @@ class OneDimensionalGame(InteractiveGame):
     # --- the game, without widgets ---
 
     def reset(self) -> None:
-        """New networks and optimisers from ``build_gan``, step counters back to 0 (pauses a run)."""
+        """New networks and optimisers from ``build_gan``, update counters back to 0 (pauses a run)."""
         self.pause()
         keras.utils.set_random_seed(self.seed)
         self.gan = self.build_gan()
         if not isinstance(self.gan, GAN):
             raise ValueError(f"build_gan must return a gan_lib.GAN, got {type(self.gan).__name__}")
-        self._rng = np.random.default_rng(self.seed)
-        # Compiled once per GAN: one Python call per step would be several times slower.
-        self._d_step = tf.function(self.gan.discriminator_step)
-        self._g_step = tf.function(self.gan.generator_step)
-        self.d_steps = 0
-        self.g_steps = 0
+        self._rng = np.random.default_rng(self.seed)  # the real batches' rows
+        self._real = tf.constant(self.real)
+        self.d_updates = 0  # discriminator updates so far
+        self.g_updates = 0  # generator updates so far
+        self._refresh()
+
+    def _train(self, rounds: int, d_per_round: int, g_per_round: int) -> None:
+        """``rounds`` rounds of ``d_per_round`` D updates then ``g_per_round`` G updates, in one graph call
+        (``GAN.train_rounds``); each D update's batch takes rows drawn from the game's numpy generator."""
+        rows = [self._rng.integers(0, len(self.real), self.batch_size) for _ in range(rounds * d_per_round)]
+        rows = np.array(rows, np.int64).reshape(rounds, d_per_round, self.batch_size)
+        self.gan.train_rounds(self._real, rounds, d_per_round, g_per_round, batch_size=self.batch_size, rows=rows)
+        self.d_updates += rounds * d_per_round
+        self.g_updates += rounds * g_per_round
         self._refresh()
 
     def step_discriminator(self, steps: int = 1) -> None:
         """``steps`` discriminator updates against the current, fixed generator."""
-        for _ in range(positive_int(steps, "steps")):
-            self._d_step(self._real_batch())
-        self.d_steps += steps
-        self._refresh()
+        self._train(positive_int(steps, "steps"), 1, 0)
 
     def step_generator(self, steps: int = 1) -> None:
         """``steps`` generator updates through the current, fixed discriminator."""
-        for _ in range(positive_int(steps, "steps")):
-            self._g_step(self.batch_size)
-        self.g_steps += steps
-        self._refresh()
+        self._train(positive_int(steps, "steps"), 0, 1)
 
     def step_both(self, steps: int = 1) -> None:
-        """``steps`` rounds of ordinary GAN training: a discriminator step, then a generator step."""
-        for _ in range(positive_int(steps, "steps")):
-            self._d_step(self._real_batch())
-            self._g_step(self.batch_size)
-        self.d_steps += steps
-        self.g_steps += steps
-        self._refresh()
+        """``steps`` rounds of ordinary GAN training: a discriminator update, then a generator update."""
+        self._train(positive_int(steps, "steps"), 1, 1)
 
     def discriminator(self, points: np.ndarray) -> np.ndarray:
         """D(x), a probability, at the given points (a 1-D array)."""
@@ -146,12 +144,13 @@ class OneDimensionalGame(InteractiveGame):
             "d_values": self.discriminator(self.x),
             "fake": self.samples(n),
             "title": title if title is not None else self.label(),
-            "d_steps": self.d_steps,
-            "g_steps": self.g_steps,
+            "d_updates": self.d_updates,
+            "g_updates": self.g_updates,
         }
 
     def label(self) -> str:
-        return f"D steps {self.d_steps}, G steps {self.g_steps}"
+        """The update counts, as the status line and the picture's title show them."""
+        return f"D updates {self.d_updates}, G updates {self.g_updates}"
 
     def draw(self, ax: Any = None, *, legend: bool = True) -> Any:
         """Draw the current state with ``gan_lib.plotting.line_game``; returns the axes.
@@ -173,9 +172,6 @@ class OneDimensionalGame(InteractiveGame):
             ax.legend(handles, [names[h.get_label()] for h in handles], loc="upper center",
                       bbox_to_anchor=(0.5, -0.12), ncol=len(handles), fontsize=8, frameon=False)
         return ax
-
-    def _real_batch(self) -> tf.Tensor:
-        return tf.constant(self.real[self._rng.integers(0, len(self.real), self.batch_size)])
 
     # --- the continuous run (InteractiveGame's hooks) ---
 

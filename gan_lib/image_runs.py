@@ -19,13 +19,15 @@ are made by ``scripts/fashion_runs.py``.
 from __future__ import annotations
 
 import dataclasses
+import os
+import pathlib
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from gan_lib import data, judge, metrics, models, recipes, training
+from gan_lib import data, judge, metrics, models, recipes, result_files, training
 from gan_lib._checks import finite_array, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -185,3 +187,63 @@ def _images(images: object, name: str) -> np.ndarray:
     if images.ndim != 4 or images.shape[1:] != models.TUTORIAL_IMAGE_SHAPE:
         raise ValueError(f"{name} must have shape (n, 28, 28, 1), got {images.shape}")
     return images
+
+
+# ---------------------------------------------------------------------------------------------
+# The stored runs (scripts/fashion_runs.py), as chapter 6 reads them.
+
+RESULTS = result_files.RESULTS.parent
+CURVES_FILE, FINAL_FILE, SAMPLES_FILE = "fashion_curves.csv", "fashion_final.csv", "fashion_samples.npz"
+
+
+@dataclasses.dataclass
+class Stored:
+    """The stored runs: provenance, the curves and final scores per (recipe, seed), and the samples."""
+
+    origin: dict[str, str]
+    curves: dict[tuple[str, int], dict[str, np.ndarray]]  # columns step, fid, raw_fid, d_loss, g_loss, seconds
+    final: dict[tuple[str, int], dict[str, float]]
+    snapshots: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]  # (steps, uint8 images (k, 36, 28, 28, 1))
+
+    def seeds(self, name: str) -> list[int]:
+        """The seeds of recipe ``name`` that finished, in order."""
+        return sorted(seed for recipe_name, seed in self.final if recipe_name == name)
+
+
+def load_stored(folder: str | os.PathLike = RESULTS) -> Stored:
+    """Read the three files ``scripts/fashion_runs.py`` writes into ``folder``."""
+    folder = pathlib.Path(folder)
+    origin, curve_rows = result_files.read_csv(folder / CURVES_FILE)
+    _, final_rows = result_files.read_csv(folder / FINAL_FILE)
+    curves: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for row in curve_rows:
+        entry = curves.setdefault((row["recipe"], int(row["seed"])), {})
+        for column, value in row.items():
+            if column not in ("recipe", "seed"):
+                entry.setdefault(column, []).append(float(value))
+    final = {
+        (row["recipe"], int(row["seed"])): {
+            k: (v == "True" if k == "memorised" else float(v)) for k, v in row.items() if k not in ("recipe", "seed")
+        }
+        for row in final_rows
+    }
+    snapshots = {}
+    with np.load(folder / SAMPLES_FILE) as stored:
+        for key in final:
+            name, seed = key
+            snapshots[key] = (stored[f"{name}/seed{seed}/steps"], stored[f"{name}/seed{seed}/snapshots"])
+    arrays = {key: {k: np.asarray(v) for k, v in entry.items()} for key, entry in curves.items()}
+    return Stored(origin, arrays, final, snapshots)
+
+
+def beats(stored: Stored, better: str, than: str, score: str = "fid") -> dict[str, Any]:
+    """Does recipe ``better`` beat recipe ``than`` on a final score (lower is better) by more than
+    the seed spread?  True when even its worst seed scores below the other's best seed, so that
+    the two ranges over seeds do not overlap.  Also returns each recipe's scores by seed."""
+    scores = {}
+    for name in (better, than):
+        seeds = stored.seeds(name)
+        if not seeds:
+            raise ValueError(f"no finished runs of {name!r}")
+        scores[name] = [stored.final[(name, seed)][score] for seed in seeds]
+    return {"beats": max(scores[better]) < min(scores[than]), "scores": scores}

@@ -4,8 +4,9 @@ Pick a dataset (or make one: a ring, line or grid of Gaussians), a loss, a regul
 learning rates, step either player or both, train N rounds or play continuously, and watch the
 samples, D's heat map, the generator's gradient and the coverage curves follow.  Every control
 calls a plain method of ``Playground``, so tests and the static book drive it without a browser.
-The settings, their checks and their recipe are ``gan_lib.playground_settings``'s; the layout,
-the status line and play/pause are ``gan_lib.widget_base``'s, shared with the 1-D game.
+Training is ``GAN.train_rounds``, the loop the 1-D game uses too.  The settings, their checks and
+their recipe are ``gan_lib.playground_settings``'s; the widgets are ``gan_lib.playground_controls``'s;
+the layout, the status line and play/pause are ``gan_lib.widget_base``'s, shared with the 1-D game.
 """
 
 from __future__ import annotations
@@ -22,37 +23,17 @@ from matplotlib.figure import Figure
 from gan_lib import data, losses, metrics, plotting, recipes
 from gan_lib._checks import positive_int, real_array
 from gan_lib._checks import seed as check_seed
+from gan_lib.playground_controls import build_controls, show_progress, sync_controls
 from gan_lib.playground_settings import (
-    ARRANGEMENTS,
     CUSTOM,
     CUSTOM_SETTINGS,
     DEFAULT_SETTINGS,
-    LEARNING_RATES,
-    MAX_MODES,
-    PLAYGROUND_DATASETS,
-    RADII,
-    REGULARIZERS,
-    STDS,
-    WEIGHTS,
     checked_settings,
     mixture,
     settings_recipe,
     settings_text,
 )
-from gan_lib.widget_base import (
-    _CONTROL,
-    SPEEDS,
-    Controls,
-    InteractiveGame,
-    _column_and_picture,
-    _dropdown,
-    _fitted,
-    _set_slider,
-    _show_figure,
-    _slider_and_value,
-    _status_and_image,
-    _tip,
-)
+from gan_lib.widget_base import Controls, InteractiveGame, _show_figure
 
 _REAL_POINTS = 10_000
 _COVERAGE_SAMPLES = 2_500  # as in the sweep (chapter 5)
@@ -132,9 +113,9 @@ class Playground(InteractiveGame):
         if new_data or spectral[0] != spectral[1]:
             self.reset()
             return
-        self.gan.d_optimizer.learning_rate = new["d_lr"]
-        self.gan.g_optimizer.learning_rate = new["g_lr"]
-        self._compile()
+        self.gan.set_learning_rates(new["d_lr"], new["g_lr"])
+        if any(new[name] != old[name] for name in ("loss", "regularizer", "weight", "d_steps")):
+            self._compile()  # the loss and tricks are traced into the training graph: compile anew
         self._refresh()
 
     def recipe(self) -> recipes.Recipe:
@@ -144,9 +125,8 @@ class Playground(InteractiveGame):
 
     def _compile(self) -> None:
         """(Re)compile with the current loss and regulariser, keeping the optimisers and their state."""
-        tricks = self.recipe().tricks()  # d_steps among them: only train_step reads it, not the runner
+        tricks = self.recipe().tricks()  # d_steps among them: the default of train_rounds' D steps per round
         self.gan.compile(self.gan.d_optimizer, self.gan.g_optimizer, loss=self.settings["loss"], **tricks)
-        self._runner = self._make_runner()  # the loss and tricks are traced into the graph
 
     # --- the game, without widgets ---
 
@@ -158,7 +138,8 @@ class Playground(InteractiveGame):
         self.centers, self.std = mixture(self.settings)
         self.real = data.mixture(_REAL_POINTS, self.centers, self.std, seed=self.seed)
         self.gan = recipes.build_gan(self.recipe(), 2, seed=self.seed)
-        self._batches = tf.random.Generator.from_seed(self.seed)
+        self._real = tf.constant(self.real)
+        self._batches = tf.random.Generator.from_seed(self.seed)  # the real batches' sampler
         self._compile()
         self.d_updates = 0
         self.g_updates = 0
@@ -170,34 +151,11 @@ class Playground(InteractiveGame):
         if self._controls is not None:
             self._show_progress(0, self._controls.rounds.value)
 
-    def _make_runner(self) -> Any:
-        gan, real, batch_size = self.gan, tf.constant(self.real), self.batch_size
-        batches = self._batches
-
-        @tf.function
-        def run(rounds: tf.Tensor, d_per_round: tf.Tensor, g_per_round: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            # Many rounds in one graph call: a Python call per step would be several times slower.
-            d_losses = tf.TensorArray(tf.float32, size=rounds)
-            g_losses = tf.TensorArray(tf.float32, size=rounds)
-            for i in tf.range(rounds):
-                d_loss = tf.constant(np.nan, tf.float32)  # NaN: that player did not move this round
-                g_loss = tf.constant(np.nan, tf.float32)
-                for _ in tf.range(d_per_round):
-                    index = batches.uniform([batch_size], minval=0, maxval=len(self.real), dtype=tf.int32)
-                    d_loss = tf.cast(gan.discriminator_step(tf.gather(real, index))[0], tf.float32)
-                for _ in tf.range(g_per_round):
-                    g_loss = tf.cast(gan.generator_step(batch_size), tf.float32)
-                d_losses = d_losses.write(i, d_loss)
-                g_losses = g_losses.write(i, g_loss)
-            return d_losses.stack(), g_losses.stack()
-
-        return run
-
     def _run(self, rounds: int, d_per_round: int, g_per_round: int) -> None:
-        d_losses, g_losses = (
-            keras.ops.convert_to_numpy(t) for t in self._runner(tf.constant(rounds), tf.constant(d_per_round),
-                                                                 tf.constant(g_per_round))
-        )
+        """``rounds`` rounds of ``d_per_round`` D updates then ``g_per_round`` G updates (``GAN.train_rounds``,
+        on batches from the game's own sampler), and the losses and counters that follow."""
+        d_losses, g_losses = self.gan.train_rounds(self._real, rounds, d_per_round, g_per_round,
+                                                   batch_size=self.batch_size, batches=self._batches)
         per_round = d_per_round + g_per_round
         start = self.d_updates + self.g_updates
         self.losses["updates"].extend(start + per_round * np.arange(1, rounds + 1))
@@ -347,103 +305,8 @@ class Playground(InteractiveGame):
         display(self.controls)
 
     def _build_controls(self) -> Controls:
-        """The widgets: the settings ``dataset``, ``arrangement``, ``modes``, ``radius``, ``std`` (the custom
-        dataset's, in the box ``custom``, shown only for it), ``loss``, ``regularizer``, ``weight``, ``d_lr``,
-        ``g_lr`` (each of these three a box with the exact value, beside a slider ``weight_slider``,
-        ``d_lr_slider``, ``g_lr_slider``), ``d_steps``; ``rounds`` (N) and ``speed`` (rounds per frame of a
-        continuous run); the buttons ``step_d``, ``step_g``, ``step_both``, ``train``, ``play`` (a toggle:
-        play/pause) and ``reset``; and ``progress``, ``status``, ``image``.  ``settings`` lists the settings,
-        N and the speed; ``buttons`` the buttons."""
-        # Imported here: TensorFlow, Keras and pyplot do not load ipywidgets, and only the controls need it,
-        # so a chapter without a playground does not pay for it.
-        import ipywidgets as widgets
-
-        c = Controls()
-        s = self.settings
-        c.dataset, dataset_row = _dropdown(
-            widgets, "dataset", "The real data, a Gaussian mixture ('custom': your own); a new one starts a new game.",
-            options=[*PLAYGROUND_DATASETS, CUSTOM], value=s["dataset"])
-        c.arrangement, arrangement_row = _dropdown(
-            widgets, "arrangement", "Custom data: the modes on a ring, on a line, or on a square grid.",
-            options=list(ARRANGEMENTS), value=s["arrangement"])
-        c.modes = _tip(_fitted(widgets.IntSlider(value=s["modes"], min=1, max=MAX_MODES, description="modes")),
-                       "Custom data: the number of modes (a grid needs 1, 4, 9, 16, 25 or 36).")
-        # Sliders over lists of values: a front end moves a float slider's value onto its grid of steps
-        # (0.05 to 10**-1.3 on a log slider), which would change the setting unasked.
-        c.radius = _tip(_fitted(widgets.SelectionSlider(options=sorted({*RADII, s["radius"]}), value=s["radius"],
-                                                        description="radius")),
-                        "Custom data: the ring's radius, or how far the outermost modes are from 0.")
-        c.std = _tip(_fitted(widgets.SelectionSlider(options=sorted({*STDS, s["std"]}), value=s["std"],
-                                                     description="std of a mode")),
-                     "Custom data: each mode's standard deviation; at most a sixth of the gap between modes.")
-        c.custom = widgets.VBox([arrangement_row, c.modes, c.radius, c.std])
-        c.loss, loss_row = _dropdown(
-            widgets, "loss", "The adversarial loss of both players; a new one applies to the running game.",
-            options=list(losses.NAMES), value=s["loss"])
-        c.regularizer, regularizer_row = _dropdown(
-            widgets, "regulariser", "A stabilising trick (l2 acts on both players); spectral_norm starts a new game.",
-            options=list(REGULARIZERS), value=s["regularizer"])
-        # The learning rates and the weight: a slider over stops, and a box with the exact value (typed or set).
-        c.weight, c.weight_slider, weight_row = _slider_and_value(
-            widgets, "weight", "The regulariser's strength; off for a regulariser that takes none.", WEIGHTS,
-            s["weight"] or 0.1)
-        c.d_lr, c.d_lr_slider, d_lr_row = _slider_and_value(
-            widgets, "D learning rate", "The discriminator's Adam learning rate.", LEARNING_RATES, s["d_lr"])
-        c.g_lr, c.g_lr_slider, g_lr_row = _slider_and_value(
-            widgets, "G learning rate", "The generator's Adam learning rate.", LEARNING_RATES, s["g_lr"])
-        c.d_steps = _tip(_fitted(widgets.IntSlider(value=s["d_steps"], min=1, max=10,
-                                                   description="D steps per G step")),
-                         "Discriminator updates before each generator update (step both, train, play).")
-        # N: a 6-digit field (up to 100000) beside a one-letter description
-        c.rounds = _tip(widgets.BoundedIntText(value=500, min=1, max=100_000, description="N",
-                                               layout={"width": "104px"}, style={"description_width": "20px"}),
-                        "N, the rounds that 'train N steps' runs.")
-        speeds = sorted({*SPEEDS, self.rounds_per_frame})
-        c.speed = _tip(_fitted(widgets.SelectionSlider(options=speeds, value=self.rounds_per_frame,
-                                                       description="rounds per frame")),
-                       "The speed of play: rounds trained between two redraws (more is faster, in bigger jumps).")
-        c.step_d = widgets.Button(description="step D", tooltip="one discriminator update")
-        c.step_g = widgets.Button(description="step G", tooltip="one generator update")
-        c.step_both = widgets.Button(description="step both", tooltip="D steps per G step, then one G step")
-        c.train = widgets.Button(description="train N steps", button_style="primary",
-                                 tooltip=f"N rounds of 'step both'; the plots follow every {self.refresh_every} rounds")
-        c.play = widgets.ToggleButton(value=False, description="play", button_style="success",
-                                      tooltip="train continuously, redrawing after every frame; settings apply "
-                                              "as you change them; press again to pause")
-        c.reset = widgets.Button(description="reset", button_style="warning",
-                                 tooltip="new networks from the seed; counters and curves restart")
-        for button in (c.step_d, c.step_g, c.step_both):
-            button.layout.width = "90px"
-        c.train.layout.width = "172px"
-        c.play.layout.width = c.reset.layout.width = "136px"
-        c.progress = widgets.IntProgress(value=0, min=0, max=c.rounds.value, description=f"steps 0/{c.rounds.value}",
-                                         layout={"width": _CONTROL}, style={"description_width": "initial"})
-        _tip(c.progress, "How far 'train N steps' has got.")
-        _status_and_image(widgets, c)
-        c.buttons = [c.step_d, c.step_g, c.step_both, c.train, c.play, c.reset]
-        c.settings = [c.dataset, c.arrangement, c.modes, c.radius, c.std, c.loss, c.regularizer, c.weight,
-                      c.weight_slider, c.d_lr, c.d_lr_slider, c.g_lr, c.g_lr_slider, c.d_steps, c.rounds, c.speed]
-
-        for name in ("dataset", *CUSTOM_SETTINGS, "loss", "regularizer", "weight", "d_lr", "g_lr", "d_steps"):
-            getattr(c, name).observe(lambda change, name=name: self._on_setting(name, change["new"]), names="value")
-        for name in ("weight", "d_lr", "g_lr"):
-            getattr(c, f"{name}_slider").observe(lambda change, name=name: self._on_setting(name, change["new"]),
-                                                 names="value")
-        c.rounds.observe(self._on_rounds, names="value")
-        c.speed.observe(lambda change: setattr(self, "rounds_per_frame", change["new"]), names="value")
-        c.step_d.on_click(lambda _: self._reporting("one D step", self.step_discriminator))
-        c.step_g.on_click(lambda _: self._reporting("one G step", self.step_generator))
-        c.step_both.on_click(lambda _: self._reporting("one round of D and G steps", self.step_both))
-        c.train.on_click(lambda _: self._reporting(f"training {c.rounds.value} steps", self.train, c.rounds.value))
-        c.play.observe(self._on_play, names="value")
-        c.reset.on_click(lambda _: self._reporting("reset", self.reset))
-        row = widgets.Layout(flex_flow="row wrap")
-        column = [dataset_row, c.custom, loss_row, regularizer_row, weight_row, d_lr_row, g_lr_row, c.d_steps,
-                  widgets.Box([c.step_d, c.step_g, c.step_both], layout=row),
-                  widgets.Box([c.rounds, c.train], layout=row), c.speed, widgets.Box([c.play, c.reset], layout=row),
-                  c.progress, c.status]
-        c.box = _column_and_picture(widgets, column, c.image)
-        return c
+        """The widgets (``gan_lib.playground_controls.build_controls`` says which)."""
+        return build_controls(self)
 
     def _on_setting(self, name: str, value: Any) -> None:
         if self._syncing or self.settings[name] == value:
@@ -462,29 +325,14 @@ class Playground(InteractiveGame):
         """Make the controls show the settings in force (after a reset or a refused change)."""
         self._syncing = True
         try:
-            c, s = self._controls, self.settings
-            for name in ("dataset", "arrangement", "loss", "regularizer"):
-                getattr(c, name).value = s[name]
-            for name in ("modes", "radius", "std", "d_lr_slider", "g_lr_slider", "d_steps"):
-                _set_slider(getattr(c, name), s[name.removesuffix("_slider")])
-            c.d_lr.value, c.g_lr.value = s["d_lr"], s["g_lr"]
-            c.custom.layout.display = None if s["dataset"] == CUSTOM else "none"  # shown for the custom data only
-            c.weight.disabled = c.weight_slider.disabled = s["weight"] is None
-            if s["weight"] is not None:
-                c.weight.value = s["weight"]
-                _set_slider(c.weight_slider, s["weight"])
+            sync_controls(self._controls, self.settings)
         finally:
             self._syncing = False
 
     def _show_progress(self, done: int, total: int) -> None:
         """The progress bar, if the controls exist: ``done`` of ``total`` steps of a ``train``."""
-        if self._controls is None:
-            return
-        progress = self._controls.progress
-        progress.value = 0
-        progress.max = total
-        progress.value = done
-        progress.description = f"steps {done}/{total}"
+        if self._controls is not None:
+            show_progress(self._controls, done, total)
 
     def _refresh(self) -> None:
         """Redraw the plots and the status line, if the controls exist."""

@@ -2,6 +2,11 @@
 
 Every function draws on a given axes (or makes one) and returns the figure or axes,
 so a chapter can place it in a grid of its own or show it alone.
+
+Here: 2-D samples and their snapshots, the training history, the Dirac-GAN's paths and field,
+coverage over training, and the playground's panels.  The pictures of images
+(``plotting_images``) and of 1-D GANs (``plotting_1d``) have modules of their own and are
+re-exported here, so every figure is ``gl.plotting.<name>``.
 """
 
 from __future__ import annotations
@@ -10,10 +15,15 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import animation
 from matplotlib.ticker import MaxNLocator
 
 from gan_lib import dirac
+from gan_lib.plotting_1d import (  # noqa: F401 - re-exported
+    discriminators_on_the_line,
+    line_game,
+    line_game_snapshots,
+)
+from gan_lib.plotting_images import image_grid, image_mosaic, save_gif, training_animation  # noqa: F401 - re-exported
 
 
 def samples(
@@ -95,231 +105,6 @@ def history(logs: Mapping[str, Sequence[float]], *, steps: Sequence[int] | None 
     return figure
 
 
-# --- Images: a grid of samples, and an animation of the grid over training.
-
-
-def image_mosaic(images: np.ndarray, *, columns: int | None = None, pad: int = 1) -> np.ndarray:
-    """Tile a batch of images in [-1, 1] into one array in [0, 1], ``pad`` pixels of 0.5 between tiles.
-
-    ``images`` has shape (n, height, width), (n, height, width, 1) or (n, height, width, 3);
-    the result is (rows*height + (rows+1)*pad, columns*width + (columns+1)*pad[, 3]).
-    ``columns`` defaults to the smallest number giving a square-ish grid.
-    """
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3) or len(images) == 0:
-        raise ValueError(f"images must have shape (n, height, width[, 1 or 3]), got {images.shape}")
-    n, height, width = images.shape[:3]
-    columns = int(np.ceil(np.sqrt(n))) if columns is None else columns
-    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns <= 0:
-        raise ValueError(f"columns must be a positive integer, got {columns!r}")
-    rows = int(np.ceil(n / columns))
-    shape = (rows * height + (rows + 1) * pad, columns * width + (columns + 1) * pad, *images.shape[3:])
-    mosaic = np.full(shape, 0.5, dtype=np.float32)
-    tiles = np.clip((images + 1.0) / 2.0, 0.0, 1.0)  # [-1, 1], the generator's tanh range, onto [0, 1]
-    for k, tile in enumerate(tiles):
-        top = pad + (k // columns) * (height + pad)
-        left = pad + (k % columns) * (width + pad)
-        mosaic[top : top + height, left : left + width] = tile
-    return mosaic
-
-
-def image_grid(
-    images: np.ndarray,
-    *,
-    columns: int | None = None,
-    ax: plt.Axes | None = None,
-    title: str | None = None,
-    cmap: str = "gray_r",
-) -> plt.Axes:
-    """Show a batch of images in [-1, 1] as one grid (``image_mosaic``), ink dark on light paper.
-
-    Grey images use ``cmap`` (default gray_r: -1 is white, 1 is black); colour images ignore it.
-    """
-    mosaic = image_mosaic(images, columns=columns)
-    if ax is None:
-        height, width = mosaic.shape[:2]
-        scale = 5.0 / max(height, width)
-        _, ax = plt.subplots(figsize=(max(width * scale, 1.0), max(height * scale, 1.0)))
-    ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-def training_animation(
-    steps: Sequence[int],
-    image_sets: Sequence[np.ndarray],
-    *,
-    columns: int | None = None,
-    interval: int = 400,
-    cmap: str = "gray_r",
-):
-    """An animation of generated images over training: one frame per snapshot, titled with its step.
-
-    ``steps`` and ``image_sets`` are what ``gan_lib.training.Snapshots`` records; use the same
-    noise for every snapshot, so each tile follows one noise vector through training.
-    Returns a ``matplotlib.animation.FuncAnimation``: in a notebook show it with
-    ``IPython.display.HTML(animation.to_jshtml())``; write a GIF with ``save_gif``.
-    The figure is closed, so the notebook does not also show a still of the first frame.
-    """
-    if len(steps) != len(image_sets) or len(steps) == 0:
-        raise ValueError("steps and image_sets must be non-empty and of the same length")
-    mosaics = [image_mosaic(images, columns=columns) for images in image_sets]
-    if len({m.shape for m in mosaics}) != 1:
-        raise ValueError("every entry of image_sets must hold the same number of images of the same shape")
-    height, width = mosaics[0].shape[:2]
-    scale = 4.0 / max(height, width)
-    figure, ax = plt.subplots(figsize=(max(width * scale, 1.0), max(height * scale, 1.0) + 0.4))
-    shown = ax.imshow(mosaics[0], cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_axis_off()
-    title = ax.set_title(f"step {steps[0]}")
-
-    def draw(frame: int):
-        shown.set_data(mosaics[frame])
-        title.set_text(f"step {steps[frame]}")
-        return shown, title
-
-    movie = animation.FuncAnimation(figure, draw, frames=len(mosaics), interval=interval, blit=False)
-    plt.close(figure)
-    return movie
-
-
-def save_gif(movie, path: str, *, fps: int = 3) -> str:
-    """Write an animation (``training_animation``) to ``path`` as a GIF with Pillow; returns the path."""
-    if not str(path).lower().endswith(".gif"):
-        raise ValueError(f"path must end in .gif, got {path!r}")
-    if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps <= 0:
-        raise ValueError(f"fps must be a positive integer, got {fps!r}")
-    movie.save(str(path), writer=animation.PillowWriter(fps=int(fps)))
-    return str(path)
-# --- 1-D pictures: densities on the line and the discriminator's curve D(x) over them ---
-
-
-def _discriminator_axis(ax: plt.Axes) -> plt.Axes:
-    """A right-hand axis from 0 to 1 for D(x), with a dotted line at 1/2."""
-    d_ax = ax.twinx()
-    d_ax.set_ylim(0, 1)
-    d_ax.axhline(0.5, color="gray", ls=":", lw=1)
-    d_ax.set_ylabel("D(x)", color="tab:red")
-    return d_ax
-
-
-def line_game(
-    x: np.ndarray,
-    d_values: np.ndarray,
-    fake: np.ndarray,
-    *,
-    data_density: np.ndarray | None = None,
-    real: np.ndarray | None = None,
-    ax: plt.Axes | None = None,
-    title: str | None = None,
-    bins: int = 80,
-) -> plt.Axes:
-    """One moment of a 1-D GAN: the real density, a histogram of generated points, and D(x).
-
-    Args:
-        x: evenly spaced points on the line where ``d_values`` (and ``data_density``) are given.
-        d_values: the discriminator's probability D(x) at ``x``, drawn in red on a 0..1 axis.
-        fake: generated points (any shape; flattened), drawn as a density histogram over ``x``'s range.
-        data_density: the real density at ``x``, drawn as a filled curve; if None, ``real`` is
-            drawn as a histogram instead.
-        real: real points, used only when ``data_density`` is None.
-    """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    d_values = np.asarray(d_values, dtype=np.float64).ravel()
-    if x.shape != d_values.shape or x.size < 2:
-        raise ValueError(f"x and d_values must be 1-D and of the same length, got {x.shape} and {d_values.shape}")
-    if data_density is None and real is None:
-        raise ValueError("give data_density or real")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3))
-    edges = np.linspace(x[0], x[-1], bins + 1)
-    if data_density is not None:
-        ax.fill_between(x, np.asarray(data_density).ravel(), color="0.75", label="real density")
-    else:
-        ax.hist(np.asarray(real).ravel(), bins=edges, density=True, color="0.75", label="real data")
-    ax.hist(np.asarray(fake).ravel(), bins=edges, density=True, histtype="step", lw=1.5, color="tab:blue",
-            label="generated")
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylabel("density")
-    d_ax = _discriminator_axis(ax)
-    d_ax.plot(x, d_values, color="tab:red", lw=1.5, label="D(x)")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
-
-
-def line_game_snapshots(
-    frames: Sequence[Mapping[str, object]],
-    *,
-    data_density: np.ndarray | None = None,
-    real: np.ndarray | None = None,
-    columns: int = 4,
-) -> plt.Figure:
-    """Small multiples of ``line_game``: one panel per frame, with the same ``data_density`` or ``real``.
-
-    Each frame is a mapping with the keys ``x``, ``d_values``, ``fake`` and ``title``
-    (``OneDimensionalGame.snapshot`` returns such a mapping).
-    """
-    if not frames:
-        raise ValueError("frames must not be empty")
-    rows = int(np.ceil(len(frames) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.6 * rows), squeeze=False)
-    for ax in axes.ravel()[len(frames) :]:
-        ax.axis("off")
-    for ax, frame in zip(axes.ravel(), frames):
-        line_game(frame["x"], frame["d_values"], frame["fake"], data_density=data_density, real=real, ax=ax,
-                  title=str(frame.get("title", "")))
-    handles = [
-        plt.Rectangle((0, 0), 1, 1, color="0.75"),
-        plt.Line2D([], [], color="tab:blue"),
-        plt.Line2D([], [], color="tab:red"),
-    ]
-    figure.legend(handles, ["real density", "generated (histogram)", "D(x), right axis"], loc="lower center",
-                  ncol=3, frameon=False)
-    figure.tight_layout(rect=(0, 0.06, 1, 1))
-    return figure
-
-
-def discriminators_on_the_line(
-    x: np.ndarray,
-    p_data: np.ndarray,
-    p_g: np.ndarray,
-    curves: Mapping[str, np.ndarray],
-    *,
-    ax: plt.Axes | None = None,
-    title: str | None = None,
-) -> plt.Axes:
-    """Two known densities (filled) and one or more discriminator curves D(x) on a 0..1 axis.
-
-    ``curves`` maps a label to D at ``x``; the first is drawn solid, the others dashed,
-    so a learned D can be laid over the optimal D*.
-    """
-    if not curves:
-        raise ValueError("curves must name at least one discriminator")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.2))
-    ax.fill_between(x, p_data, color="0.75", alpha=0.8, label="p_data")
-    ax.fill_between(x, p_g, color="tab:blue", alpha=0.3, label="p_g")
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylabel("density")
-    d_ax = _discriminator_axis(ax)
-    colors = ["tab:red", "black", "tab:green", "tab:purple"]
-    for i, (label, values) in enumerate(curves.items()):
-        d_ax.plot(x, values, color=colors[i % len(colors)], lw=2 if i == 0 else 1.5, ls="-" if i == 0 else "--",
-                  label=label)
-    lines, labels = ax.get_legend_handles_labels()
-    d_lines, d_labels = d_ax.get_legend_handles_labels()
-    ax.legend(lines + d_lines, labels + d_labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-              ncol=len(labels) + len(d_labels), frameon=False)
-    if title:
-        ax.set_title(title)
-    return ax
-
-
 # ---------------------------------------------------------------------------------------------
 # Chapters 4 and 5: the Dirac-GAN's dynamics and coverage over training.
 
@@ -348,7 +133,7 @@ def trajectories(paths: Mapping[str, np.ndarray], *, ax: plt.Axes | None = None,
 
 
 def dirac_field(
-    method: str,
+    rule: str,
     *,
     ax: plt.Axes | None = None,
     limit: float = 2.0,
@@ -356,7 +141,7 @@ def dirac_field(
     title: str | None = None,
     **params: float,
 ) -> plt.Axes:
-    """Stream plot of the Dirac-GAN's gradient field for ``method`` on [-limit, limit]^2.
+    """Stream plot of the Dirac-GAN's gradient field under the update ``rule`` on [-limit, limit]^2.
 
     ``params`` go to ``gan_lib.dirac.vector_field`` (``gamma`` for r1, ...); ``paths``, if
     given, are drawn on top with ``trajectories``.
@@ -367,7 +152,7 @@ def dirac_field(
         _, ax = plt.subplots(figsize=(4, 4))
     grid = np.linspace(-limit, limit, 41)
     theta, psi = np.meshgrid(grid, grid)
-    theta_dot, psi_dot = dirac.vector_field(theta, psi, method, **params)
+    theta_dot, psi_dot = dirac.vector_field(theta, psi, rule, **params)
     speed = np.hypot(theta_dot, psi_dot)
     ax.streamplot(grid, grid, theta_dot, psi_dot, color=speed, cmap="Greys", density=0.9, linewidth=0.8)
     if paths:
@@ -379,7 +164,7 @@ def dirac_field(
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
     ax.set_aspect("equal")
-    ax.set_title(title or method)
+    ax.set_title(title or rule)
     return ax
 
 

@@ -320,10 +320,12 @@ def _ablation() -> dict[str, Recipe]:
 
 
 ABLATION: dict[str, Recipe] = _ablation()
-# The book's recommended recipe, "stable": of the leave-one-out rows, the only one that meets the
-# bar on both benchmarks (chapter 5 shows the table), so none of its parts can be left out.
-STABLE = STABLE_FIRST_EDITION.with_(
-    "stable", source="the recommended recipe: base + R1 0.1 + EMA 0.999 (chapter 5's leave-one-out table)"
+# The book's recommended recipe, "stable": the tuned base plus R1 ("base+r1").  Of the leave-one-out
+# rows none meets the whole bar (each misses the ring's 98% high quality, by under a point); the
+# two candidates, R1 with and without the EMA, meet it on the grid and on every held-out mixture,
+# and the test shows no difference between them, so the simpler one is chosen (chapter 5).
+STABLE = ABLATION["base+r1"].with_(
+    "stable", source="the recommended recipe: base + R1 0.1 (chapter 5's leave-one-out table and held-out mixtures)"
 )
 # The rows with 10 seeds (comparable with PacGAN's 10-run means); every other row has 5.  The two
 # candidates for the recommended recipe, base + R1 with and without the EMA, are both here, so

@@ -200,46 +200,6 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption:
     return f'<table class="table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-# The bar a recommended recipe must meet (chapter 5), per dataset: every seed's modes at least
-# ``modes_min``, the mean modes at least ``modes_mean``, the mean high-quality fraction at least
-# ``high_quality`` and the mean reverse KL at most ``reverse_kl``.
-BAR = {
-    "ring": {"modes_min": 8, "modes_mean": 8.0, "high_quality": 0.98, "reverse_kl": 0.03},
-    "grid": {"modes_min": 24, "modes_mean": 24.8, "high_quality": 0.95, "reverse_kl": 0.04},
-}
-
-
-def held_out_bar(modes: int) -> dict[str, float]:
-    """The grid's bar, scaled to a held-out mixture of ``modes`` modes.
-
-    No seed below ``modes`` - 1 modes, a mean of at least 99.2% of them (24.8 of 25), at least
-    95% high quality and a reverse KL of at most 0.04.
-    """
-    if isinstance(modes, bool) or not isinstance(modes, int) or modes < 2:
-        raise ValueError(f"modes must be an integer >= 2, got {modes!r}")
-    grid = BAR["grid"]
-    return {**grid, "modes_min": modes - 1, "modes_mean": modes * grid["modes_mean"] / 25}
-
-
-def bar_checks(entry: dict[str, Any], dataset: str, *, modes: int | None = None) -> dict[str, bool]:
-    """Which parts of the bar one row of ``summarize`` meets.
-
-    The bar is ``BAR[dataset]`` for the ring and the grid, else ``held_out_bar(modes)``.
-    """
-    if dataset in BAR:
-        bar = BAR[dataset]
-    elif modes is None:
-        raise ValueError(f"dataset must be one of {', '.join(BAR)}, or give the held-out mixture's modes")
-    else:
-        bar = held_out_bar(modes)
-    return {
-        "modes_min": entry["modes"]["min"] >= bar["modes_min"],
-        "modes_mean": entry["modes"]["mean"] >= bar["modes_mean"],
-        "high_quality": entry["high_quality"]["mean"] >= bar["high_quality"],
-        "reverse_kl": entry["reverse_kl"]["mean"] <= bar["reverse_kl"],
-    }
-
-
 def _cell(values: Sequence[float], scale: float, digits: int) -> str:
     """Median over seeds (inf shown as such), with the range when the seeds differ."""
     array = np.asarray(values, dtype=np.float64) * scale
@@ -329,44 +289,6 @@ def median_seconds(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     return {name: float(np.median(values)) for name, values in per_recipe.items()}
 
 
-# Published results on the same two benchmarks (means over 10 runs; None: not reported).
-# PacGAN Table 1 (Lin et al. 2018; the authors' repository fjxmlzn/PacGAN keeps the table as
-# synthetic_data_experiments/results/Table1.png) and VEEGAN Table 1 (Srivastava et al. 2017).
-PUBLISHED: tuple[dict[str, Any], ...] = (
-    {"source": "PacGAN Table 1", "method": "GAN", "ring": (6.3, 98.2, 0.45), "grid": (17.3, 94.8, 0.70)},
-    {"source": "PacGAN Table 1", "method": "ALI", "ring": (6.6, 97.6, 0.36), "grid": (24.1, 95.7, 0.14)},
-    {"source": "PacGAN Table 1", "method": "PacGAN2", "ring": (7.9, 95.6, 0.07), "grid": (23.8, 91.3, 0.13)},
-    {"source": "PacGAN Table 1", "method": "PacGAN3", "ring": (7.8, 97.7, 0.10), "grid": (24.6, 94.2, 0.06)},
-    {"source": "PacGAN Table 1", "method": "PacGAN4", "ring": (7.8, 95.9, 0.07), "grid": (24.8, 93.6, 0.04)},
-    {"source": "VEEGAN Table 1", "method": "Unrolled GAN", "ring": (7.6, 35.6, None), "grid": (23.6, 16.0, None)},
-    {"source": "VEEGAN Table 1", "method": "VEEGAN", "ring": (8.0, 52.9, None), "grid": (24.6, 40.0, None)},
-)
-
-# How PacGAN's training differs from this book's (PacGAN's public code, synthetic_data_experiments:
-# config.py and pacgan_task.py).  One row per setting: (setting, PacGAN, this book).
-PROTOCOLS: tuple[tuple[str, str, str], ...] = (
-    ("noise", "2-D standard normal", "16-D standard normal"),
-    ("generator", "4 x 400 ReLU, batch norm", "4 x 128 ReLU, no batch norm"),
-    ("discriminator", "3 x 200 maxout (5 pieces), no batch norm", "4 x 128 leaky ReLU (0.2)"),
-    ("optimiser", "Adam 1e-4, beta_1 0.8, constant", "per recipe; base: Adam 1e-3 (0.5, 0.9), decayed"),
-    ("batch", "100", "512"),
-    ("training points", "100,000", "50,000 per run"),
-    ("length", "400 epochs x 1,000 steps = 400,000 steps", "15,000 generator steps"),
-    ("runs per row", "10", "5 (10 for the key rows)"),
-    ("evaluation", "2,500 samples, within 3 std", "2,500 samples, within 3 std (the same)"),
-)
-
-
-def published_table() -> str:
-    """``PUBLISHED`` as an HTML table (a dash where a number was not reported)."""
-    header = ["source", "method"] + [f"{d}: {s}" for d in ("ring", "grid") for s in ("modes", "% HQ", "reverse KL")]
-    rows = []
-    for entry in PUBLISHED:
-        numbers = [value for d in ("ring", "grid") for value in entry[d]]
-        rows.append([entry["source"], entry["method"]] + ["–" if v is None else f"{v:g}" for v in numbers])
-    return html_table(header, rows)
-
-
 def curves(
     rows: Sequence[dict[str, Any]], names: Sequence[str], dataset: str, score: str = "modes"
 ) -> dict[str, tuple[list[int], list[float]]]:
@@ -388,3 +310,4 @@ def curves(
         steps = sorted(step for step, values in by_step.items() if len(values) == len(seeds))
         found[name] = (steps, [float(np.median(by_step[step])) for step in steps])
     return found
+

@@ -1,9 +1,9 @@
 """What the chapter runs on: library versions, device, precision, and the scale to run at.
 
 ``describe()`` is the one line every chapter prints.  ``enable_mixed_precision()`` turns
-on float16 compute where it pays (a GPU) and refuses elsewhere.  ``profile()`` picks how
-big a chapter's image experiment is: small on a CPU, bigger (MNIST when it can be had)
-on a GPU.
+on float16 compute where it pays (a GPU) and refuses elsewhere.  ``choose_scale()`` picks how
+big a chapter's image experiment is (a ``Scale``): small on a CPU, bigger (MNIST when it can be
+had) on a GPU.
 """
 
 from __future__ import annotations
@@ -72,8 +72,12 @@ def disable_mixed_precision() -> None:
 
 
 @dataclass(frozen=True)
-class Profile:
-    """The scale of an image experiment: which data, how many steps, how big the networks are."""
+class Scale:
+    """The scale of an image experiment: which data, how many steps, how big the networks are.
+
+    ``choose_scale()`` picks one for this machine; ``name`` ("cpu" or "gpu") says which kind of
+    machine it is sized for.
+    """
 
     name: str  # "cpu" or "gpu"
     dataset: str  # "digits" or "mnist"
@@ -98,12 +102,12 @@ class Profile:
             raise ValueError(f"reason must be a string, got {self.reason!r}")
 
     def load(self, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-        """The profile's images in [-1, 1] and labels (``gan_lib.data.digits`` or ``gan_lib.data.mnist``)."""
+        """The scale's images in [-1, 1] and labels (``gan_lib.data.digits`` or ``gan_lib.data.mnist``)."""
         return data.digits(split) if self.dataset == "digits" else data.mnist(split)
 
     def __str__(self) -> str:
         return (
-            f"profile {self.name!r}: {self.dataset} {self.image_shape}, {self.steps} steps of batch "
+            f"scale {self.name!r}: {self.dataset} {self.image_shape}, {self.steps} steps of batch "
             f"{self.batch_size}, base_filters {self.base_filters}, latent_dim {self.latent_dim} ({self.reason})"
         )
 
@@ -118,7 +122,7 @@ _SCALES = {
 }
 
 
-def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
+def choose_scale(dataset: str | None = None, *, verbose: bool = True) -> Scale:
     """Pick the scale of an image experiment for this machine, and say which (when ``verbose``).
 
     Without a GPU: "cpu" on sklearn's 8x8 digits.  With a GPU: "gpu", on MNIST when it is in
@@ -126,7 +130,7 @@ def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
 
     Args:
         dataset: "digits" or "mnist" to choose the data yourself; None picks as above.
-            "mnist" on a CPU gives a "cpu" profile on MNIST (slow: several minutes).
+            "mnist" on a CPU gives the "cpu" scale on MNIST (slow: several minutes).
     """
     if dataset is not None:
         choice(dataset, "dataset", ("digits", "mnist"))
@@ -143,7 +147,7 @@ def profile(dataset: str | None = None, *, verbose: bool = True) -> Profile:
         dataset, reason = "digits", f"GPU found ({gpus[0]}) but MNIST is neither cached nor downloadable"
     scale = _SCALES[(name, dataset)]
     image_shape = (8, 8, 1) if dataset == "digits" else (28, 28, 1)
-    chosen = Profile(name=name, dataset=dataset, image_shape=image_shape, reason=reason, **scale)
+    chosen = Scale(name=name, dataset=dataset, image_shape=image_shape, reason=reason, **scale)
     if verbose:
         print(chosen)
     return chosen

@@ -115,20 +115,20 @@ def train_images(
     *,
     method: str,
     seed: int,
-    profile: runtime.Profile,
+    profile: runtime.Scale,
     every: int | None = None,
     callback: Callable[[training.GAN, int], None] | None = None,
 ) -> training.GAN:
     """Train a conv GAN (``models.conv_generator`` / ``conv_discriminator``) on ``images``.
 
-    ``method`` is "vanilla" or "stable" (``recipes.IMAGE_METHODS``); ``profile`` (``runtime.profile()``)
+    ``method`` is "vanilla" or "stable" (``recipes.IMAGE_METHODS``); ``profile`` (``runtime.choose_scale()``)
     sets the steps, batch size, network width and noise size.  As in ``train``, ``callback(gan,
     steps_done)`` runs after every ``every`` steps and at the end.
     """
     if not isinstance(method, str) or method not in recipes.IMAGE_METHODS:
         raise ValueError(f"method must be one of {', '.join(recipes.IMAGE_METHODS)}; got {method!r}")
-    if not isinstance(profile, runtime.Profile):
-        raise ValueError(f"profile must be a gan_lib.runtime.Profile, got {type(profile).__name__}")
+    if not isinstance(profile, runtime.Scale):
+        raise ValueError(f"profile must be a gan_lib.runtime.Scale, got {type(profile).__name__}")
     seed = _required_seed(seed)
     images = finite_array(images, "images", np.float32)
     if images.ndim != 4 or images.shape[1:] != profile.image_shape:

@@ -13,15 +13,18 @@ The stabilising tricks of ``gan_lib.regularizers`` (penalties, clipping, weight 
 label smoothing, instance noise, packing, a moving average of the generator) are switched
 on by keywords of ``GAN.compile``; with none given the step is the plain algorithm.
 
-Two parts of a GAN's bookkeeping have their own modules, which this one builds on:
-``gan_lib.divergence`` (the divergence guard, held as ``gan.guard``, and its callback) and
-``gan_lib.checkpoints`` (the full state on disk: ``save_state``, ``load_state``, ``Checkpoint``).
-Their public names stay importable from here too.
+Besides ``fit``, ``train_rounds`` takes rounds of k discriminator steps then m generator steps,
+either count 0 included: the one loop of the interactive games (``gan_lib.widgets``).
+
+The modules below this one hold the rest, and its public names stay importable from here:
+``gan_lib.fitting`` (``GuardedFit``, the Keras model ``GAN`` subclasses: how ``fit`` runs the
+step), ``gan_lib.training_parts`` (optimisers, ``adam_pair``, shape checks, ``Snapshots``),
+``gan_lib.rounds`` (``train_rounds``' loop), ``gan_lib.divergence`` (the divergence guard, held as
+``gan.guard``) and ``gan_lib.checkpoints`` (``save_state``, ``load_state``, ``Checkpoint``).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 from typing import Any
 
@@ -29,17 +32,31 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import _keras_internals, checkpoints, divergence, losses, regularizers
-from gan_lib._checks import finite_array, flag, positive_float, positive_int
+from gan_lib import checkpoints, divergence, losses, regularizers
+from gan_lib._checks import flag, positive_int
 from gan_lib._checks import seed as check_seed
 
 # Re-exported: these lived here before they got their own modules.
 from gan_lib.checkpoints import Checkpoint as Checkpoint
 from gan_lib.divergence import DivergenceError as DivergenceError
 from gan_lib.divergence import DivergenceGuard as DivergenceGuard
+from gan_lib.fitting import GuardedFit
+from gan_lib.rounds import RoundsFunction
+from gan_lib.training_parts import Snapshots as Snapshots
+from gan_lib.training_parts import adam_pair as adam_pair
+from gan_lib.training_parts import (
+    checked_tricks,
+    default_optimizers,
+    for_gradient,
+    input_size,
+    loss_scale_optimizers,
+    loss_scaled,
+    replica_random,
+    set_learning_rates,
+)
 
 
-class GAN(keras.Model):
+class GAN(GuardedFit):
     """A generator and a discriminator trained against each other.
 
     Args:
@@ -66,12 +83,14 @@ class GAN(keras.Model):
         if generator is discriminator:
             raise ValueError("generator and discriminator must be two different models")
         self.latent_dim = positive_int(latent_dim, "latent_dim")
-        expected = _input_size(generator)
+        expected = input_size(generator)
         if expected is not None and expected != self.latent_dim:
             raise ValueError(f"latent_dim is {self.latent_dim} but the generator takes inputs of size {expected}")
         self.generator = generator
         self.discriminator = discriminator
-        self.seed_generator = keras.random.SeedGenerator(check_seed(seed))
+        self._seed = check_seed(seed)
+        self.seed_generator = keras.random.SeedGenerator(self._seed)
+        self._batches: tf.random.Generator | None = None  # train_rounds' own real-batch sampler, made on first use
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -111,7 +130,8 @@ class GAN(keras.Model):
         (Adam's moments), so one shared instance would mix the two players' statistics.
         The default for both is Adam(2e-4, beta_1=0.5), the DCGAN setting.  Separate
         learning rates (TTUR, Heusel et al. 2017) are two optimisers with different
-        rates, e.g. ``compile(*gan_lib.training.adam_pair(4e-4, 1e-4))``.
+        rates, e.g. ``compile(*gan_lib.training.adam_pair(4e-4, 1e-4))``; ``set_learning_rates``
+        changes them later.
 
         Every trick is off by default (0, or 1 for the counts), and then the step is the
         plain algorithm, unchanged.  See ``gan_lib.regularizers`` for the formulas.  The
@@ -140,70 +160,21 @@ class GAN(keras.Model):
                 ``d_fake``): ``fit`` then logs only the last step's two losses.  Training is
                 the same either way; ``benchmarks/train_step.py`` times what the means cost.
         """
-        super_kwargs = set(inspect.signature(keras.Model.compile).parameters) - {"self", "loss"}
-        for name in kwargs:
-            if name not in super_kwargs:
-                raise ValueError(f"compile got an unknown argument {name!r}")
-        # None: fit picks the execution length itself (see _execution_length).
-        chosen = kwargs.pop("steps_per_execution", None)
-        self._auto_execution = chosen is None
-        if chosen is not None:
-            kwargs["steps_per_execution"] = positive_int(chosen, "steps_per_execution")
-        super().compile(**kwargs)
-        self._train_functions: dict[tuple[int, bool], Any] = {}
-        # "is None", not "or": a falsy wrong value (0, "") must be refused, not replaced by the default.
-        d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if d_optimizer is None else d_optimizer
-        g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5) if g_optimizer is None else g_optimizer
-        for name, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
-            if not isinstance(optimizer, keras.optimizers.Optimizer):
-                raise ValueError(f"{name} must be a keras optimizer, got {type(optimizer).__name__}")
-        if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two separate optimizer instances")
+        super().compile(**kwargs)  # Keras' keywords (gan_lib.fitting); steps_per_execution None: fit chooses
+        self._rounds: RoundsFunction | None = None  # traced anew: the loss and tricks are in its graph
+        d_optimizer, g_optimizer = default_optimizers(d_optimizer, g_optimizer)
         self.adversarial_loss = losses.get(loss)
-        self.r1 = positive_float(r1, "r1", allow_zero=True)
-        self.r2 = positive_float(r2, "r2", allow_zero=True)
-        self.gradient_penalty = positive_float(gradient_penalty, "gradient_penalty", allow_zero=True)
-        self.clip_weights = positive_float(clip_weights, "clip_weights", allow_zero=True)
-        self.d_l1 = positive_float(d_l1, "d_l1", allow_zero=True)
-        self.d_l2 = positive_float(d_l2, "d_l2", allow_zero=True)
-        self.g_l1 = positive_float(g_l1, "g_l1", allow_zero=True)
-        self.g_l2 = positive_float(g_l2, "g_l2", allow_zero=True)
-        self.label_smoothing = _unit_interval(label_smoothing, "label_smoothing")
-        if self.label_smoothing and not self.adversarial_loss.cross_entropy:
-            raise ValueError(
-                f"label_smoothing needs a cross-entropy loss ({', '.join(losses.CROSS_ENTROPY)}), "
-                f"got {self.adversarial_loss.name!r}"
-            )
-        self.instance_noise = positive_float(instance_noise, "instance_noise", allow_zero=True)
-        self.instance_noise_steps = (
-            None if instance_noise_steps is None else positive_int(instance_noise_steps, "instance_noise_steps")
-        )
-        self.d_steps = positive_int(d_steps, "d_steps")
-        self.ema = _unit_interval(ema, "ema")
-        self.pack = positive_int(pack, "pack")
-        self.trackers = flag(trackers, "trackers")
-        data_size, d_size = _output_size(self.generator), _input_size(self.discriminator)
-        if data_size is not None and d_size is not None and self.pack * data_size != d_size:
-            raise ValueError(
-                f"pack={self.pack} needs a discriminator input of size {self.pack} * {data_size}, "
-                f"but the discriminator takes {d_size}"
-            )
+        # The tricks, checked, become attributes of the same names (self.r1, ..., self.trackers).
+        tricks = checked_tricks(self.generator, self.discriminator, self.adversarial_loss, locals())
+        for name, value in tricks.items():
+            setattr(self, name, value)
         if self.ema:
             # A separate copy of the generator holds the average; the raw generator keeps training.
             self.ema_generator = keras.models.clone_model(self.generator)
             self.ema_generator.set_weights(self.generator.get_weights())
         else:
             self.ema_generator = None
-        if keras.mixed_precision.global_policy().name == "mixed_float16":
-            # float16 gradients of small losses underflow to 0: scale each loss up before
-            # differentiating, and let the optimiser unscale (and skip steps whose gradients
-            # overflowed, lowering the scale), as Micikevicius et al. (2018) prescribe.
-            d_optimizer, g_optimizer = (
-                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
-                for o in (d_optimizer, g_optimizer)
-            )
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        self.d_optimizer, self.g_optimizer = loss_scale_optimizers(d_optimizer, g_optimizer)  # mixed_float16 only
         # Build the optimiser state now, outside any tf.function, so tracing creates no variables.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -213,94 +184,11 @@ class GAN(keras.Model):
         )
 
     def _player_variables(self) -> dict[str, Any]:
-        """The players' weight variables (and the moving average's), keyed like ``player_weights()``."""
+        """The players' weight variables (and the moving average's), keyed by player and index."""
         models = {"generator": self.generator, "discriminator": self.discriminator}
         if self.ema_generator is not None:
             models["ema_generator"] = self.ema_generator
         return {f"{name}/{i}": w for name, model in models.items() for i, w in enumerate(model.weights)}
-
-    def fit(
-        self, *args: Any, shuffle: bool = False, divergence_guard: bool = True, **kwargs: Any
-    ) -> keras.callbacks.History:
-        """Keras' ``fit``, guarded against divergence.
-
-        Shuffling is left to the dataset (``gan_lib.data.as_dataset`` reshuffles every pass),
-        so the default here is ``shuffle=False``, which Keras would ignore anyway. With
-        ``divergence_guard`` (the default) a ``DivergenceGuard`` stops training at the first
-        step whose losses or weights are NaN or Inf, with a ``DivergenceError`` that says
-        which, and keeps the last finite weights (``restore_last_good_weights()``).
-        """
-        if not hasattr(self, "d_optimizer"):
-            raise ValueError("compile the GAN before fit")
-        divergence_guard = flag(divergence_guard, "divergence_guard")
-        self._check_data(args[0] if args else kwargs.get("x"))
-        callbacks = list(kwargs.pop("callbacks", None) or [])
-        if divergence_guard and not any(isinstance(callback, DivergenceGuard) for callback in callbacks):
-            callbacks.append(DivergenceGuard())
-        kwargs["callbacks"] = callbacks
-        self._guarding = any(isinstance(callback, DivergenceGuard) for callback in callbacks)
-        steps = kwargs.get("steps_per_epoch")
-        if self._auto_execution:
-            self.steps_per_execution = self._execution_length(steps)
-        elif steps is not None and steps % self.steps_per_execution:
-            raise ValueError(
-                f"steps_per_epoch ({steps}) must be a multiple of steps_per_execution ({self.steps_per_execution})"
-            )
-        return super().fit(*args, shuffle=shuffle, **kwargs)
-
-    MAX_EXECUTION = 25  # training steps per graph call, at most (see _execution_length)
-
-    def _execution_length(self, steps_per_epoch: int | None) -> int:
-        """How many training steps one graph call runs when compile left it to fit.
-
-        Running several steps per call (Keras' ``steps_per_execution``) saves the Python and
-        callback round trip of every step. Callbacks then run once per call, so the length is
-        the largest divisor of ``steps_per_epoch`` up to ``MAX_EXECUTION`` (Keras would
-        otherwise overshoot the epoch), and 1 on Keras versions that unroll the steps in Python
-        rather than loop over them in the graph, or under a multi-device strategy.
-        """
-        if not _keras_internals.loops_steps_in_graph(self):
-            return 1
-        if self.distribute_strategy.num_replicas_in_sync > 1:
-            # Keras 3.15's in-graph loop fails under MirroredStrategy ("You must feed a value for
-            # placeholder tensor ..."), so several devices run one step per call.
-            return 1
-        if steps_per_epoch is None:
-            return self.MAX_EXECUTION  # a finite dataset: Keras stops the loop when it runs out
-        return max(k for k in range(1, self.MAX_EXECUTION + 1) if steps_per_epoch % k == 0)
-
-    def make_train_function(self, force: bool = False) -> Any:
-        # One traced function per (execution length, guard on/off), so that switching between
-        # them, as fit calls with different lengths do, does not trace again.
-        key = (self.steps_per_execution, getattr(self, "_guarding", False))
-        cached = getattr(self, "_train_functions", {}).get(key)
-        if cached is not None and not force:
-            self.train_function = cached
-            return cached
-        _keras_internals.build_train_function(self, super().make_train_function)
-        if hasattr(self, "_train_functions"):
-            self._train_functions[key] = self.train_function
-        return self.train_function
-
-    def _check_data(self, x: Any) -> None:
-        """Refuse training data whose shape or dtype the generator's output cannot match, or numpy
-        data with NaN or Inf, before Keras turns them into an error deep inside the first step.
-        Datasets are checked through their element spec only (their values are not read)."""
-        expected = _output_shape(self.generator)
-        if isinstance(x, tf.data.Dataset):
-            spec = x.element_spec[0] if isinstance(x.element_spec, tuple) else x.element_spec
-            if not isinstance(spec, tf.TensorSpec) or not (spec.dtype.is_floating or spec.dtype.is_integer):
-                raise ValueError(f"x must be a dataset of real-valued batches, got elements {spec}")
-            shape = spec.shape
-        elif isinstance(x, (np.ndarray, list)) or tf.is_tensor(x):
-            array = finite_array(x, "x", dtype=None)
-            shape = tf.TensorShape(array.shape)
-        else:
-            return  # a generator or Keras PyDataset: left to Keras
-        if expected is not None and not shape.is_compatible_with(tf.TensorShape([None, *expected[1:]])):
-            raise ValueError(
-                f"x must hold batches shaped like the generator's output {tuple(expected)}, got {tuple(shape)}"
-            )
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -313,37 +201,11 @@ class GAN(keras.Model):
         """Generated samples for a batch of noise."""
         return self.generator(noise, training=training)
 
-    def _replica_random(self, draw: Any, shape: Any) -> tf.Tensor:
-        """``draw(shape)`` for this replica's share of a batch, with ``shape[0]`` rows.
-
-        On one device this is just ``draw(shape)``. Under a ``tf.distribute`` strategy every
-        replica holds the same seed, so each draws the numbers for the *global* batch and keeps
-        its own slice: the replicas then use different noise, and together exactly the noise a
-        single device would draw for the whole batch.
-        """
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        context = tf.distribute.get_replica_context()
-        if replicas == 1 or context is None:
-            return draw(shape)
-        shape = tf.convert_to_tensor(shape, tf.int32)
-        local = shape[0]
-        full = draw(tf.concat([[local * replicas], shape[1:]], axis=0))
-        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * local
-        return full[start : start + local]
-
     def _noise(self, batch_size: tf.Tensor) -> tf.Tensor:
         def draw(shape: Any) -> tf.Tensor:
             return keras.random.normal(shape, seed=self.seed_generator)
 
-        return self._replica_random(draw, tf.stack([tf.cast(batch_size, tf.int32), self.latent_dim]))
-
-    @staticmethod
-    def _for_gradient(loss: tf.Tensor) -> tf.Tensor:
-        """The loss to differentiate. Keras' optimiser sums gradients over replicas, so under a
-        strategy each replica's mean loss is divided by their number: the update then equals
-        one device's update on the global batch."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        return loss if replicas == 1 else loss / replicas
+        return replica_random(draw, tf.stack([tf.cast(batch_size, tf.int32), self.latent_dim]))
 
     def instance_noise_std(self) -> tf.Tensor:
         """The current instance-noise std; the schedule counts generator steps (training steps)."""
@@ -354,7 +216,7 @@ class GAN(keras.Model):
     def _discriminator_input(self, samples: tf.Tensor) -> tf.Tensor:
         """What D sees of a batch: instance noise first, then packing; unchanged by default."""
         if self.instance_noise:
-            noise = self._replica_random(
+            noise = replica_random(
                 lambda shape: keras.random.normal(shape, seed=self.seed_generator), tf.shape(samples)
             )
             samples = samples + self.instance_noise_std() * noise
@@ -385,14 +247,14 @@ class GAN(keras.Model):
             if self.r2:
                 d_loss += regularizers.zero_centered_penalty(critic, fake, self.r2)
             if self.gradient_penalty:
-                eps = self._replica_random(
+                eps = replica_random(
                     lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
                     regularizers.interpolation_shape(real),
                 )
                 d_loss += regularizers.interpolated_penalty(critic, real, fake, self.gradient_penalty, eps=eps)
             if self.d_l1 or self.d_l2:
                 d_loss += regularizers.weight_decay(self.discriminator, self.d_l1, self.d_l2)
-            scaled_loss = _loss_scaled(self.d_optimizer, self._for_gradient(d_loss))
+            scaled_loss = loss_scaled(self.d_optimizer, for_gradient(d_loss))
         d_variables = self.discriminator.trainable_variables
         d_gradients = tape.gradient(scaled_loss, d_variables)
         self.d_optimizer.apply_gradients(zip(d_gradients, d_variables))
@@ -411,7 +273,7 @@ class GAN(keras.Model):
             g_loss = self.adversarial_loss.generator(g_logits)
             if self.g_l1 or self.g_l2:
                 g_loss += regularizers.weight_decay(self.generator, self.g_l1, self.g_l2)
-            scaled_loss = _loss_scaled(self.g_optimizer, self._for_gradient(g_loss))
+            scaled_loss = loss_scaled(self.g_optimizer, for_gradient(g_loss))
         g_variables = self.generator.trainable_variables
         g_gradients = tape.gradient(scaled_loss, g_variables)
         self.g_optimizer.apply_gradients(zip(g_gradients, g_variables))
@@ -421,14 +283,14 @@ class GAN(keras.Model):
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real = data[0] if isinstance(data, (tuple, list)) else data
-        if getattr(self, "_guarding", False):
-            self._guard_before_step()
+        if getattr(self, "_guarding", False):  # set by fit (gan_lib.fitting)
+            self.guard.before_step()
         for _ in range(self.d_steps):
             d_loss, real_logits, fake_logits = self.discriminator_step(real)
         # The generator step sees the discriminator just updated.
         g_loss = self.generator_step(tf.shape(real)[0])
         if getattr(self, "_guarding", False):
-            self._guard_after_step(d_loss, g_loss)
+            self.guard.after_step(d_loss, g_loss)
         if not self.trackers:
             return {"d_loss": d_loss, "g_loss": g_loss}
         self.d_loss_tracker.update_state(d_loss)
@@ -436,12 +298,6 @@ class GAN(keras.Model):
         self.d_real_tracker.update_state(tf.sigmoid(real_logits))
         self.d_fake_tracker.update_state(tf.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}
-
-    def _guard_before_step(self) -> None:
-        self.guard.before_step()
-
-    def _guard_after_step(self, d_loss: tf.Tensor, g_loss: tf.Tensor) -> None:
-        self.guard.after_step(d_loss, g_loss)
 
     def sample(self, n: int, seed: int | None = None, *, batch_size: int = 8192, average: bool = True) -> np.ndarray:
         """``n`` generator samples as a numpy array; the same ``seed`` gives the same noise.
@@ -461,7 +317,53 @@ class GAN(keras.Model):
         ]
         return np.concatenate(parts, axis=0)
 
-    # --- State: what a checkpoint holds, and the weights the divergence guard keeps -------------
+    # --- Training by hand: rounds of single-player steps (the interactive games of gan_lib.widgets) ---
+
+    def train_rounds(
+        self,
+        real: Any,
+        rounds: int,
+        d_steps_per_round: int | None = None,
+        g_steps_per_round: int = 1,
+        *,
+        batch_size: int,
+        batches: tf.random.Generator | None = None,
+        rows: Any = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``rounds`` rounds, each ``d_steps_per_round`` discriminator steps (default: compile's
+        ``d_steps``) then ``g_steps_per_round`` generator steps, in one graph call; either count may
+        be 0, which freezes that player.  Returns (d_losses, g_losses), float32 arrays of one value per
+        round: the round's last loss of that player, NaN where it took no step.
+
+        Each discriminator step takes ``batch_size`` rows of ``real`` (shape (n, ...)) at random, drawn
+        from ``batches``, a ``tf.random.Generator`` (default: the GAN's own, seeded from the GAN's
+        seed, or from Keras' global seed when it has none); or, given ``rows`` (integers, shape (rounds,
+        d_steps_per_round, batch_size)), exactly those rows.  Each generator step draws ``batch_size``
+        fresh noise vectors.  The loop is traced once per ``compile`` (see ``gan_lib.rounds``); no
+        divergence guard runs here.
+        """
+        if not hasattr(self, "d_optimizer"):
+            raise ValueError("compile the GAN before train_rounds")
+        if self._rounds is None:
+            self._rounds = RoundsFunction(self)
+        if batches is None and rows is None:
+            if self._batches is None:
+                seed = self._seed if self._seed is not None else int(keras.random.randint((), 0, 2**31 - 1))
+                self._batches = tf.random.Generator.from_seed(seed)
+            batches = self._batches
+        d_steps_per_round = self.d_steps if d_steps_per_round is None else d_steps_per_round
+        return self._rounds(
+            real, rounds, d_steps_per_round, g_steps_per_round, batch_size=batch_size, batches=batches, rows=rows
+        )
+
+    def set_learning_rates(self, d_learning_rate: float | None = None, g_learning_rate: float | None = None) -> None:
+        """Change the players' learning rates (None: unchanged), keeping the optimisers' state and
+        the traced training functions; refused for an optimiser whose rate is a schedule."""
+        if not hasattr(self, "d_optimizer"):
+            raise ValueError("compile the GAN before set_learning_rates")
+        set_learning_rates(self.d_optimizer, self.g_optimizer, d_learning_rate, g_learning_rate)
+
+    # --- State: what a checkpoint holds, and the weights the divergence guard keeps ---------------------
 
     def steps_done(self) -> int:
         """Training steps done so far (the generator optimiser counts one per step)."""
@@ -469,10 +371,7 @@ class GAN(keras.Model):
 
     def player_weights(self) -> dict[str, np.ndarray]:
         """Copies of the players' weights (and the moving average's), keyed by player and index."""
-        models = {"generator": self.generator, "discriminator": self.discriminator}
-        if self.ema_generator is not None:
-            models["ema_generator"] = self.ema_generator
-        return {f"{name}/{i}": np.array(w) for name, model in models.items() for i, w in enumerate(model.get_weights())}
+        return {name: np.array(keras.ops.convert_to_numpy(w)) for name, w in self._player_variables().items()}
 
     def _state_variables(self) -> dict[str, Any]:
         return checkpoints.state_variables(self)
@@ -491,90 +390,3 @@ class GAN(keras.Model):
         if self.guard is None:
             raise ValueError(divergence.NOTHING_KEPT)
         return self.guard.restore()
-
-
-class Snapshots(keras.callbacks.Callback):
-    """Records generator samples from one fixed noise batch at the end of every epoch.
-
-    After ``fit``, ``steps[i]`` is the number of training steps done when
-    ``samples[i]`` was drawn.  The first entry is the untrained generator.
-    """
-
-    def __init__(self, n: int = 1000, *, seed: int = 0) -> None:
-        super().__init__()
-        self.n = positive_int(n, "n")
-        self.seed = check_seed(seed)
-        self.steps: list[int] = []
-        self.samples: list[np.ndarray] = []
-
-    def _record(self) -> None:
-        # The generator optimiser counts the training steps done, across calls of fit.
-        self.steps.append(self.model.steps_done())
-        self.samples.append(self.model.sample(self.n, seed=self.seed))
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        if not self.steps:
-            self._record()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._record()
-
-
-def _loss_scaled(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
-    """The loss to differentiate for ``optimizer``: scaled up when it is a loss-scale optimiser
-    (mixed_float16), which divides the gradients by the same factor before applying them."""
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer.scale_loss(loss)
-    return loss
-
-
-def _input_size(model: keras.Model) -> int | None:
-    """The last dimension of a model's input, when the model declares one."""
-    try:
-        shape = model.input_shape
-    except (AttributeError, ValueError):
-        return None
-    if isinstance(shape, list):
-        return None
-    return shape[-1] if shape else None
-
-
-def _output_shape(model: keras.Model) -> tuple | None:
-    """A model's output shape (batch dimension first), when the model declares a single one."""
-    try:
-        shape = model.output_shape
-    except (AttributeError, ValueError):
-        return None
-    return None if isinstance(shape, list) or not shape else tuple(shape)
-
-
-def _output_size(model: keras.Model) -> int | None:
-    """The last dimension of a model's output, when the model declares one."""
-    shape = _output_shape(model)
-    return shape[-1] if shape else None
-
-
-def _unit_interval(value: object, name: str) -> float:
-    """Return ``value`` as a float in [0, 1), or raise ValueError naming ``name``."""
-    number = positive_float(value, name, allow_zero=True)
-    if number >= 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return number
-
-
-def adam_pair(
-    d_learning_rate: float = 2e-4, g_learning_rate: float = 2e-4, *, beta_1: float = 0.5, beta_2: float = 0.999
-) -> tuple[keras.optimizers.Adam, keras.optimizers.Adam]:
-    """Two fresh Adam optimisers, (discriminator's, generator's), for ``GAN.compile``.
-
-    Different rates give the two time-scale update rule (TTUR, Heusel et al. 2017),
-    for instance ``adam_pair(4e-4, 1e-4, beta_1=0.0, beta_2=0.9)``.
-    """
-    d_learning_rate = positive_float(d_learning_rate, "d_learning_rate")
-    g_learning_rate = positive_float(g_learning_rate, "g_learning_rate")
-    for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
-        _unit_interval(value, name)
-    return (
-        keras.optimizers.Adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
-        keras.optimizers.Adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
-    )

@@ -6,12 +6,15 @@ The chapters reach both games here, as ``gl.widgets.<name>``:
   ``gan_lib.game_1d``;
 - ``playground()`` and ``Playground`` (chapter 5): an in-notebook counterpart of GAN Lab for
   2-D data, in ``gan_lib.playground_2d``, with its settings (``PLAYGROUND_DATASETS``,
-  ``REGULARIZERS``, ``custom_centers``, ...) in ``gan_lib.playground_settings``;
+  ``REGULARIZERS``, ``custom_centers``, ...) in ``gan_lib.playground_settings`` and its widgets in
+  ``gan_lib.playground_controls``;
 - ``tooltip(widget)``, ``PIXEL_RATIO``, ``SPEEDS`` and ``STATUS_CLASS``, from
   ``gan_lib.widget_base``, which holds what both games share: the layout beside the picture,
   the PNG refresh, the status line, and play/pause.
 
-The layers import downwards only: ``widget_base`` <- ``game_1d``, ``playground_2d`` <- this module.
+Both games train with ``GAN.train_rounds`` (k discriminator steps, then m generator steps, per
+round).  The layers import downwards only: ``widget_base`` <- ``game_1d``; ``widget_base``,
+``playground_settings`` <- ``playground_controls`` <- ``playground_2d``; both games <- this module.
 """
 
 from gan_lib.game_1d import OneDimensionalGame

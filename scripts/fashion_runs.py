@@ -59,9 +59,8 @@ def main() -> None:
     if args.steps is not None:
         chosen = [dataclasses.replace(r, steps=args.steps) for r in chosen]
     out = pathlib.Path(args.out)
-    curves_path, final_path, samples_path = (
-        out / "fashion_curves.csv", out / "fashion_final.csv", out / "fashion_samples.npz"
-    )  # fmt: skip
+    runs = gl.image_runs
+    curves_path, final_path, samples_path = (out / runs.CURVES_FILE, out / runs.FINAL_FILE, out / runs.SAMPLES_FILE)
     command = "python scripts/fashion_runs.py " + " ".join(sys.argv[1:])
     origin = gl.runtime.provenance(command, ignore=[curves_path, final_path, samples_path])
     origin["every"] = str(args.every)

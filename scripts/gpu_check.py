@@ -7,7 +7,7 @@ then checks, each reported PASS or FAIL:
 
 1. placement: tensors, variables and a GAN training step land on the GPU by default;
 2. mixed precision: the conv GAN trains under mixed_float16 with float32 logits and finite losses;
-3. the GPU profile: gan_lib.runtime.profile("digits") trained for its full step count, then
+3. the GPU scale: gan_lib.runtime.choose_scale("digits") trained for its full step count, then
    judged with the digits classifier (FID floor vs generated, class coverage, memorisation);
 4. speed: steps/s of the same conv GAN on the GPU and on the CPU (``tf.device("/CPU:0")``),
    side by side in this one run.
@@ -67,13 +67,13 @@ def diagnostics() -> list[str]:
     return names
 
 
-def build_gan(profile: gl.runtime.Profile, *, spectral_norm: bool = False) -> gl.GAN:
+def build_gan(scale: gl.runtime.Scale, *, spectral_norm: bool = False) -> gl.GAN:
     gan = gl.GAN(
-        gl.models.conv_generator(profile.latent_dim, profile.image_shape, base_filters=profile.base_filters),
+        gl.models.conv_generator(scale.latent_dim, scale.image_shape, base_filters=scale.base_filters),
         gl.models.conv_discriminator(
-            profile.image_shape, base_filters=profile.base_filters, spectral_norm=spectral_norm
+            scale.image_shape, base_filters=scale.base_filters, spectral_norm=spectral_norm
         ),
-        latent_dim=profile.latent_dim,
+        latent_dim=scale.latent_dim,
         seed=0,
     )
     gan.compile()
@@ -91,35 +91,35 @@ def steps_per_second(gan: gl.GAN, dataset, steps: int) -> float:
     return steps / elapsed
 
 
-def check_placement(profile, images) -> None:
+def check_placement(scale, images) -> None:
     with tf.device(GPU_DEVICE):
         product = tf.matmul(tf.random.normal((512, 512)), tf.random.normal((512, 512)))
     assert ACCELERATOR in product.device, f"a matmul under tf.device({GPU_DEVICE!r}) ran on {product.device}"
     # Default placement, as in a chapter: no device scope anywhere.
-    gan = build_gan(profile)
+    gan = build_gan(scale)
     variable_device = gan.generator.trainable_variables[0].value.device
     assert ACCELERATOR in variable_device, f"generator weights live on {variable_device}"
-    d_loss, real_logits, _ = gan.discriminator_step(tf.constant(images[: profile.batch_size]))
-    g_loss = gan.generator_step(profile.batch_size)
+    d_loss, real_logits, _ = gan.discriminator_step(tf.constant(images[: scale.batch_size]))
+    g_loss = gan.generator_step(scale.batch_size)
     for name, tensor in (("discriminator loss", d_loss), ("real logits", real_logits), ("generator loss", g_loss)):
         assert ACCELERATOR in tensor.device, f"{name} computed on {tensor.device}"
     print(f"  weights on {variable_device}; eager training-step results on {d_loss.device}")
     print(f"  XLA (jit_compile) inside fit: {gan.jit_compile}")
 
 
-def check_mixed_precision(profile, dataset) -> None:
+def check_mixed_precision(scale, dataset) -> None:
     assert gl.runtime.enable_mixed_precision(), "enable_mixed_precision() refused on a GPU machine"
     # Keras' spectral normalisation bounds a norm by 1/epsilon = 1e7, which overflows float16 to inf
     # when traced; the bound then does nothing, as intended, so the warning is noise.
     warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
     try:
-        gan = build_gan(profile, spectral_norm=True)
+        gan = build_gan(scale, spectral_norm=True)
         hidden = gan.discriminator.layers[0]
         assert hidden.compute_dtype == "float16", f"hidden layers compute in {hidden.compute_dtype}"
         history = gan.fit(dataset, epochs=3, steps_per_epoch=100, verbose=0)
         for key, values in history.history.items():
             assert np.all(np.isfinite(values)), f"{key} not finite under mixed precision: {values}"
-        logits = gan.discriminator(gan.generator(tf.random.normal((8, profile.latent_dim))))
+        logits = gan.discriminator(gan.generator(tf.random.normal((8, scale.latent_dim))))
         assert logits.dtype == tf.float32, f"logits are {logits.dtype} under mixed precision"
         print(
             f"  300 steps, losses finite: d_loss {history.history['d_loss'][-1]:.3f}, g_loss "
@@ -130,14 +130,14 @@ def check_mixed_precision(profile, dataset) -> None:
         gl.runtime.disable_mixed_precision()
 
 
-def check_gpu_profile(profile, dataset) -> None:
-    gan = build_gan(profile)
+def check_gpu_scale(scale, dataset) -> None:
+    gan = build_gan(scale)
     start = time.perf_counter()
-    history = gan.fit(dataset, epochs=1, steps_per_epoch=profile.steps, verbose=0)
+    history = gan.fit(dataset, epochs=1, steps_per_epoch=scale.steps, verbose=0)
     elapsed = time.perf_counter() - start
     for key, values in history.history.items():
         assert np.all(np.isfinite(values)), f"{key} not finite: {values}"
-    print(f"  {profile.steps} steps in {elapsed:.1f} s ({profile.steps / elapsed:.0f} steps/s, tracing included)")
+    print(f"  {scale.steps} steps in {elapsed:.1f} s ({scale.steps / elapsed:.0f} steps/s, tracing included)")
     train, _ = gl.data.digits("train")
     test, _ = gl.data.digits("test")
     classifier = gl.judge.digits_classifier()
@@ -154,21 +154,21 @@ def check_gpu_profile(profile, dataset) -> None:
         f"  classes {coverage['classes']}/10, KL from uniform {coverage['kl_uniform']:.3f} nats; "
         f"memorised {copying['memorised']} (median distance ratio {copying['median_ratio']:.2f})"
     )
-    # Sanity bounds, not a benchmark: on a CPU the smaller profile reaches 10 classes and FID ~27 in 2,000
+    # Sanity bounds, not a benchmark: on a CPU the smaller scale reaches 10 classes and FID ~27 in 2,000
     # steps; uniform noise scores ~300-500 and a single digit ~570.
-    assert coverage["classes"] >= 8, f"the GPU profile made only {coverage['classes']} of 10 digit classes"
-    assert fid < 100, f"the GPU profile's classifier FID {fid:.1f} is no better than a broken generator"
+    assert coverage["classes"] >= 8, f"the GPU scale made only {coverage['classes']} of 10 digit classes"
+    assert fid < 100, f"the GPU scale's classifier FID {fid:.1f} is no better than a broken generator"
 
 
-def check_speed(profile, dataset) -> None:
+def check_speed(scale, dataset) -> None:
     rates = {}
     for label, device, steps in (("GPU", GPU_DEVICE, SPEED_STEPS), ("CPU", "/CPU:0", SPEED_STEPS // 2)):
         with tf.device(device):
-            gan = build_gan(profile)
+            gan = build_gan(scale)
             rates[label] = steps_per_second(gan, dataset, steps)
             where = gan.generator.trainable_variables[0].value.device
         assert device[1:4] in where, f"the {device} run kept its weights on {where}"
-    print(f"  batch {profile.batch_size}, base_filters {profile.base_filters}, image {profile.image_shape}")
+    print(f"  batch {scale.batch_size}, base_filters {scale.base_filters}, image {scale.image_shape}")
     print(f"  GPU {rates['GPU']:8.0f} steps/s")
     print(f"  CPU {rates['CPU']:8.0f} steps/s   (GPU / CPU = {rates['GPU'] / rates['CPU']:.1f}x)")
 
@@ -184,15 +184,15 @@ def main() -> int:
         )
         return 2
     keras.utils.set_random_seed(0)
-    profile = gl.runtime.profile("digits")  # no network here, so no MNIST: the GPU profile on digits
-    images, _ = profile.load()
-    dataset = gl.data.as_dataset(images, profile.batch_size, seed=0)
+    scale = gl.runtime.choose_scale("digits")  # no network here, so no MNIST: the GPU scale on digits
+    images, _ = scale.load()
+    dataset = gl.data.as_dataset(images, scale.batch_size, seed=0)
     failed = []
     for name, check in (
-        ("placement on the GPU", lambda: check_placement(profile, images)),
-        ("mixed precision trains without NaN", lambda: check_mixed_precision(profile, dataset)),
-        ("GPU profile on digits", lambda: check_gpu_profile(profile, dataset)),
-        ("steps/s, GPU vs CPU", lambda: check_speed(profile, dataset)),
+        ("placement on the GPU", lambda: check_placement(scale, images)),
+        ("mixed precision trains without NaN", lambda: check_mixed_precision(scale, dataset)),
+        ("GPU scale on digits", lambda: check_gpu_scale(scale, dataset)),
+        ("steps/s, GPU vs CPU", lambda: check_speed(scale, dataset)),
     ):
         print(f"\n[{name}]")
         try:

@@ -1,7 +1,7 @@
 """Which R1 weight the image recipe "stable" uses: chapter 6's run on the digits, seed 0, per gamma.
 
 ``gl.recipes.IMAGE_METHODS["stable"]`` takes the R1 weight that gives the lower classifier
-FID (as chapter 6 measures it) after the CPU profile's 3,000 steps, of the candidates below.
+FID (as chapter 6 measures it) after the CPU scale's 3,000 steps, of the candidates below.
 This script reruns that comparison and writes book/results/image_r1_choice.csv with provenance
 lines:
 
@@ -31,7 +31,7 @@ def main() -> None:
     train_images, _ = gl.data.digits("train")
     test_images, _ = gl.data.digits("test")
     classifier = gl.judge.digits_classifier()
-    profile = gl.runtime.profile("digits")
+    profile = gl.runtime.choose_scale("digits")
     recipes = gl.recipes.IMAGE_METHODS
     original = copy.deepcopy(recipes["stable"])
     rows = []

@@ -791,9 +791,9 @@ def test_dirac_f(bad_input_cases, function, value):
 
 
 DIRAC_FUNCTIONS = ["vector_field", "jacobian", "eigenvalues", "simulate"]
-# Valid arguments besides the method and its parameters.
+# Valid arguments besides the update rule and its parameters.
 DIRAC_VALID = {"vector_field": {"theta": 1.0, "psi": 1.0}, "simulate": {"steps": 2, "lr": 0.1}}
-# The method each parameter belongs to (wgan_gp has no eigenvalues, so weight is left to the others).
+# The update rule each parameter belongs to (wgan_gp has no eigenvalues, so weight is left to the others).
 DIRAC_PARAMETERS = {"clip": "wgan", "weight": "wgan_gp", "gamma": "r1", "sigma": "instance_noise"}
 
 
@@ -801,21 +801,21 @@ DIRAC_PARAMETERS = {"clip": "wgan", "weight": "wgan_gp", "gamma": "r1", "sigma":
 @given(
     st.sampled_from(DIRAC_FUNCTIONS),
     st.one_of(
-        st.tuples(st.just("method"), bad_names(set(dirac.METHODS))),
+        st.tuples(st.just("rule"), bad_names(set(dirac.RULES))),
         one_of_arguments(*sorted(DIRAC_PARAMETERS)),
         # An unknown parameter is named in the message by its own name.
         st.from_regex(r"[a-z]{1,8}", fullmatch=True)
-        .filter(lambda name: name not in DIRAC_PARAMETERS and name not in ("method", "theta", "psi", "point", "step"))
-        .filter(lambda name: name not in ("steps", "lr", "mode", "start"))
+        .filter(lambda name: name not in DIRAC_PARAMETERS and name not in ("rule", "theta", "psi", "point", "step"))
+        .filter(lambda name: name not in ("steps", "lr", "order", "start"))
         .map(lambda name: (name, 1.0)),
     ),
 )
-def test_dirac_methods_and_parameters(bad_input_cases, function, case):
+def test_dirac_rules_and_parameters(bad_input_cases, function, case):
     argument, value = case
-    method = DIRAC_PARAMETERS.get(argument, "gan")
-    if function == "eigenvalues" and method == "wgan_gp":
-        method = "wgan"  # the weight is then an unknown parameter of wgan: still refused, by name
-    kwargs = {**DIRAC_VALID.get(function, {}), "method": method, argument: value}
+    rule = DIRAC_PARAMETERS.get(argument, "gan")
+    if function == "eigenvalues" and rule == "wgan_gp":
+        rule = "wgan"  # the weight is then an unknown parameter of wgan: still refused, by name
+    kwargs = {**DIRAC_VALID.get(function, {}), "rule": rule, argument: value}
     refuses(bad_input_cases, argument, value, getattr(dirac, function), **kwargs)
 
 
@@ -833,12 +833,12 @@ BAD_THETAS = bad_arrays(nonfinite=(math.nan,)).filter(lambda value: not isinstan
         st.tuples(st.just("simulate"), st.just("start"), BAD_POINTS),
         argument("steps", function="simulate"),
         argument("lr", function="simulate"),
-        st.tuples(st.just("simulate"), st.just("mode"), bad_names(set(dirac.MODES))),
+        st.tuples(st.just("simulate"), st.just("order"), bad_names(set(dirac.ORDERS))),
     )
 )
 def test_dirac_arguments(bad_input_cases, case):
     function, argument, value = case
-    kwargs = {**DIRAC_VALID.get(function, {}), "method": "gan", argument: value}
+    kwargs = {**DIRAC_VALID.get(function, {}), "rule": "gan", argument: value}
     if function == "vector_field" and argument == "psi":
         kwargs["theta"] = np.zeros(2)
     refuses(bad_input_cases, argument, value, getattr(dirac, function), **kwargs)
@@ -855,12 +855,12 @@ def test_dirac_arguments(bad_input_cases, case):
         st.tuples(st.just("command"), st.one_of(st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2))),
     )
 )
-def test_runtime_profile_and_provenance(bad_input_cases, case):
+def test_runtime_choose_scale_and_provenance(bad_input_cases, case):
     argument, value = case
     if argument == "command":
         refuses(bad_input_cases, argument, value, runtime.provenance, value)
     else:
-        refuses(bad_input_cases, argument, value, runtime.profile, **{argument: value})
+        refuses(bad_input_cases, argument, value, runtime.choose_scale, **{argument: value})
 
 
 @bad_input_settings(FAST)
@@ -873,7 +873,7 @@ def test_runtime_profile_and_provenance(bad_input_cases, case):
         reason=st.one_of(st.none(), st.integers()),
     )
 )
-def test_runtime_profile_class(bad_input_cases, case):
+def test_runtime_scale_class(bad_input_cases, case):
     argument, value = case
     valid = {
         "name": "cpu",
@@ -885,7 +885,7 @@ def test_runtime_profile_class(bad_input_cases, case):
         "latent_dim": 4,
         "reason": "test",
     }
-    refuses(bad_input_cases, argument, value, runtime.Profile, **{**valid, argument: value})
+    refuses(bad_input_cases, argument, value, runtime.Scale, **{**valid, argument: value})
 
 
 # --- widgets ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Colab edition (scripts/colab_edition.py): plain Markdown that Colab renders, and it runs.
+"""The Colab edition (scripts/colab_edition.py, scripts/myst_to_colab/): Markdown that Colab renders, and it runs.
 
 The edition is generated into a temporary folder from the chapters as they are now. The MyST
 check is also run on the untransformed chapters, where it must find the markup.
@@ -20,6 +20,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import colab_edition  # noqa: E402
 import set_repository  # noqa: E402
+from myst_to_colab.bibliography import Bibliography  # noqa: E402
+from myst_to_colab.labels import chapter_number, numbered  # noqa: E402
 
 SOURCES = sorted((ROOT / "book").glob("*.ipynb"))
 URL, TAG = set_repository.repository()
@@ -67,7 +69,7 @@ def edition(tmp_path_factory) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def bibliography():
-    return colab_edition.Bibliography(ROOT / "book" / "references.bib")
+    return Bibliography(ROOT / "book" / "references.bib")
 
 
 def test_every_chapter_has_an_edition(edition):
@@ -87,8 +89,17 @@ def test_the_myst_check_finds_the_markup_of_the_chapters_as_written():
     for path in with_exercises:
         kinds = {line.split(": ")[1] for line in myst_leftovers(load(path))}
         assert {"an exercise", "a solution fence", "a colon fence", "a directive option"} <= kinds, path.name
-    for source in ("{cite}`x`", "{ref}`x`", "{numref}`x`", "{term}`GAN`", "```{note}", ":::{tip}", "(label)=",
-                   "{solution-end}", ":label: x"):
+    for source in (
+        "{cite}`x`",
+        "{ref}`x`",
+        "{numref}`x`",
+        "{term}`GAN`",
+        "```{note}",
+        ":::{tip}",
+        "(label)=",
+        "{solution-end}",
+        ":label: x",
+    ):
         cell = {"cell_type": "markdown", "id": "c", "metadata": {}, "source": [source]}
         assert myst_leftovers({"cells": [cell]}), source
 
@@ -123,12 +134,12 @@ def test_a_known_citation_reads_as_author_and_year(edition):
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_exercises_are_numbered_per_chapter_and_solutions_follow_them_folded(edition, path):
     notebook = edition[path.name]
-    chapter = colab_edition.chapter_number(path)
+    chapter = chapter_number(path)
     written = len(re.findall(r":::\{exercise\}", path.read_text()))
     solved = len(re.findall(r"\{solution-start\}", path.read_text()))
     bold = re.compile(r"^\*\*Exercise (\S+)\*\*", re.MULTILINE)
     exercises = [(i, m.group(1)) for i, s in markdown(notebook) for m in bold.finditer(s)]
-    assert [number for _, number in exercises] == [colab_edition.numbered(chapter, k) for k in range(1, written + 1)]
+    assert [number for _, number in exercises] == [numbered(chapter, k) for k in range(1, written + 1)]
     if chapter:
         assert all(number.startswith(f"{chapter}.") for _, number in exercises)
     headings = [(i, notebook["cells"][i]) for i, s in markdown(notebook) if s.startswith("### Solution to Exercise ")]
@@ -207,7 +218,7 @@ def test_admonitions_references_terms_and_targets_on_a_small_book(tmp_path):
     book.mkdir()
     (book / "references.bib").write_text(
         "@article{a2020, title={First}, author={Doe, Jane and Roe, Rick}, journal={J}, year={2020}}\n"
-        "@article{b2021, title={Second}, author={M{\\\"u}ller, Ann and Roe, Rick and Poe, Pat},\n"
+        '@article{b2021, title={Second}, author={M{\\"u}ller, Ann and Roe, Rick and Poe, Pat},\n'
         "  journal={J}, year={2021}}\n"
     )
     setup = 'import sys\n\nif "google.colab" in sys.modules:\n    pass'
@@ -216,23 +227,28 @@ def test_admonitions_references_terms_and_targets_on_a_small_book(tmp_path):
         link = f"https://colab.research.google.com/github/o/r/blob/v1/book/{name}.ipynb"
         return f"[![Open In Colab](images/colab-badge.svg)]({link})"
 
-    write_notebook(book / "01_one.ipynb", [
-        f"# One\n\n{badge('01_one')}",
-        setup,
-        "(sec-a)=\n## Part A\n\n{cite:t}`a2020` and {cite:p}`a2020,b2021`; "
-        "a {term}`GAN` and {term}`two GANs <GAN>`.\n\n"
-        "```{note}\nMind {ref}`sec-a`.\n```\n\n:::{warning} Careful\nText.\n:::\n\n![a plot](images/plot.png)",
-        ":::{exercise}\n:label: one-ex\n\nDo it, see {numref}`one-ex` and {ref}`two-ex`.\n:::\n\n"
-        "```{solution-start} one-ex\n:class: dropdown\n```\n\nDone.",
-        "print(1)",
-        "```{solution-end}\n```",
-    ])
-    write_notebook(book / "02_two.ipynb", [
-        f"# Two\n\n{badge('02_two')}", setup, ":::{exercise}\n:label: two-ex\n\nMore, after {ref}`sec-a`.\n:::"
-    ])
-    write_notebook(book / "appendix_b.ipynb", [
-        f"# Back\n\n{badge('appendix_b')}", setup, ":::{exercise}\n:label: b-ex\n\nAfter {ref}`two-ex`.\n:::"
-    ])
+    write_notebook(
+        book / "01_one.ipynb",
+        [
+            f"# One\n\n{badge('01_one')}",
+            setup,
+            "(sec-a)=\n## Part A\n\n{cite:t}`a2020` and {cite:p}`a2020,b2021`; "
+            "a {term}`GAN` and {term}`two GANs <GAN>`.\n\n"
+            "```{note}\nMind {ref}`sec-a`.\n```\n\n:::{warning} Careful\nText.\n:::\n\n![a plot](images/plot.png)",
+            ":::{exercise}\n:label: one-ex\n\nDo it, see {numref}`one-ex` and {ref}`two-ex`.\n:::\n\n"
+            "```{solution-start} one-ex\n:class: dropdown\n```\n\nDone.",
+            "print(1)",
+            "```{solution-end}\n```",
+        ],
+    )
+    write_notebook(
+        book / "02_two.ipynb",
+        [f"# Two\n\n{badge('02_two')}", setup, ":::{exercise}\n:label: two-ex\n\nMore, after {ref}`sec-a`.\n:::"],
+    )
+    write_notebook(
+        book / "appendix_b.ipynb",
+        [f"# Back\n\n{badge('appendix_b')}", setup, ":::{exercise}\n:label: b-ex\n\nAfter {ref}`two-ex`.\n:::"],
+    )
     out = tmp_path / "out"
     colab_edition.write_edition(book, out, url="https://github.com/o/r", tag="v1")
     one, two, back = (load(out / name) for name in ("01_one.ipynb", "02_two.ipynb", "appendix_b.ipynb"))

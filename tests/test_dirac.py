@@ -14,7 +14,7 @@ def closed_form(trace_half, determinant=0.25):
 
 
 @pytest.mark.parametrize(
-    ("method", "params", "expected"),
+    ("rule", "params", "expected"),
     [
         ("gan", {}, [-0.5j, 0.5j]),
         ("non_saturating", {}, [-0.5j, 0.5j]),
@@ -26,8 +26,8 @@ def closed_form(trace_half, determinant=0.25):
         ("instance_noise", {"sigma": 2.0}, closed_form(-1.0)),
     ],
 )
-def test_eigenvalues_match_the_closed_forms(method, params, expected):
-    np.testing.assert_allclose(dirac.eigenvalues(method, **params), expected, atol=1e-7)
+def test_eigenvalues_match_the_closed_forms(rule, params, expected):
+    np.testing.assert_allclose(dirac.eigenvalues(rule, **params), expected, atol=1e-7)
 
 
 def test_wgan_gp_has_no_eigenvalues_at_the_kink():
@@ -77,22 +77,22 @@ def test_simultaneous_descent_on_the_gan_spirals_out():
 
 
 def test_alternating_descent_on_the_gan_circles():
-    path = dirac.simulate("gan", steps=2000, lr=0.1, mode="alternating")
+    path = dirac.simulate("gan", steps=2000, lr=0.1, order="alternating")
     radius = np.hypot(path[:, 0], path[:, 1])
     assert radius.min() > 0.95 * radius[0] and radius.max() < 1.05 * radius[0]  # bounded, and no convergence
     angle = np.unwrap(np.arctan2(path[:, 1], path[:, 0]))
     assert abs(angle[-1] - angle[0]) > 4 * 2 * np.pi  # it keeps going round
 
 
-@pytest.mark.parametrize("mode", ["simultaneous", "alternating"])
-@pytest.mark.parametrize(("method", "params"), [("r1", {"gamma": 0.3}), ("instance_noise", {"sigma": 0.7})])
-def test_regularised_descent_converges(method, params, mode):
-    path = dirac.simulate(method, steps=2000, lr=0.1, mode=mode, **params)
+@pytest.mark.parametrize("order", ["simultaneous", "alternating"])
+@pytest.mark.parametrize(("rule", "params"), [("r1", {"gamma": 0.3}), ("instance_noise", {"sigma": 0.7})])
+def test_regularised_descent_converges(rule, params, order):
+    path = dirac.simulate(rule, steps=2000, lr=0.1, order=order, **params)
     assert np.hypot(*path[-1]) < 1e-6
 
 
 def test_clipped_wgan_does_not_converge():
-    path = dirac.simulate("wgan", steps=3000, lr=0.05, mode="alternating", clip=1.0)
+    path = dirac.simulate("wgan", steps=3000, lr=0.05, order="alternating", clip=1.0)
     assert np.abs(path[:, 1]).max() <= 1.0
     radius = np.hypot(path[:, 0], path[:, 1])
     assert radius[-500:].min() > 0.9  # still orbiting at the end
@@ -111,7 +111,7 @@ def test_wgan_gp_does_not_reach_the_data():
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
-        (lambda: dirac.vector_field(0.0, 0.0, "wgan-gp"), "method"),
+        (lambda: dirac.vector_field(0.0, 0.0, "wgan-gp"), "rule"),
         (lambda: dirac.vector_field(0.0, 0.0, "r1"), "gamma"),
         (lambda: dirac.vector_field(0.0, 0.0, "r1", gamma=-1.0), "gamma"),
         (lambda: dirac.vector_field(0.0, 0.0, "gan", gamma=1.0), "gamma"),
@@ -119,7 +119,7 @@ def test_wgan_gp_does_not_reach_the_data():
         (lambda: dirac.simulate("wgan", steps=10, lr=0.1, clip=0.0), "clip"),
         (lambda: dirac.simulate("gan", steps=0, lr=0.1), "steps"),
         (lambda: dirac.simulate("gan", steps=10, lr=-0.1), "lr"),
-        (lambda: dirac.simulate("gan", steps=10, lr=0.1, mode="sequential"), "mode"),
+        (lambda: dirac.simulate("gan", steps=10, lr=0.1, order="sequential"), "order"),
         (lambda: dirac.simulate("gan", steps=10, lr=0.1, start=(np.nan, 0.0)), "start"),
     ],
 )

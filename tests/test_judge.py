@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from gan_lib import data, judge, metrics
+from gan_lib import data, image_data, judge, metrics
 
 
 def test_classifier_cache_path_refuses_unknown_settings():
@@ -84,7 +84,7 @@ def test_class_coverage_of_real_and_single_class_images(classifier):
 
 @pytest.fixture(scope="session")
 def fashion_judge():
-    if data._fashion_folder() is None:
+    if image_data._fashion_folder() is None:
         pytest.skip("Fashion-MNIST is not installed (`sh scripts/install_fashion_mnist.sh`; test_data.py fails on it)")
     return judge.fashion_classifier()
 

@@ -1,5 +1,8 @@
 """The shared figures: they draw what they are given and refuse inconsistent input."""
 
+import ast
+import pathlib
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +11,34 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gan_lib import dirac, plotting, theory  # noqa: E402
+from gan_lib import dirac, plotting, plotting_1d, plotting_images, theory  # noqa: E402
+
+
+def gan_lib_imports(module) -> set[str]:
+    """The gan_lib modules that ``module``'s source imports from, at the top or inside a function."""
+    tree = ast.parse(pathlib.Path(module.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    return {name for name in imported if name.split(".")[0] == "gan_lib"}
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        (plotting_images, ["image_mosaic", "image_grid", "training_animation", "save_gif"]),
+        (plotting_1d, ["line_game", "line_game_snapshots", "discriminators_on_the_line"]),
+    ],
+)
+def test_the_image_and_1d_figures_are_reachable_as_plotting_names_and_import_no_gan_lib(module, names):
+    # Chapters call gl.plotting.<name>; the split modules sit below plotting and use only matplotlib.
+    for name in names:
+        assert getattr(plotting, name) is getattr(module, name)
+    assert gan_lib_imports(module) == set()
+    assert {"gan_lib.plotting_1d", "gan_lib.plotting_images"} <= gan_lib_imports(plotting)
 
 
 def test_image_mosaic_tiles_and_rescales():
@@ -108,7 +138,7 @@ def test_trajectories_draws_each_path_from_its_start():
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["run", "equilibrium"]
 
 
-def test_dirac_field_is_a_stream_plot_of_the_method():
+def test_dirac_field_is_a_stream_plot_of_the_update_rule():
     ax = plotting.dirac_field("r1", gamma=0.5, limit=1.5)
     assert ax.get_title() == "r1"
     assert ax.get_xlim() == (-1.5, 1.5)

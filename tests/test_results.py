@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gan_lib import recipes, results, sweep
+from gan_lib import bar, published, recipes, results, sweep
 
 
 def test_separated_samples_get_the_smallest_possible_p_value():
@@ -142,30 +142,30 @@ def bar_summary(ring_modes, ring_hq, ring_kl):
 
 def test_bar_checks_each_part_of_the_bar():
     entry, _ = bar_summary([8, 8, 8], [0.99, 0.985, 0.98], [0.01, 0.02, 0.03])
-    assert results.bar_checks(entry, "ring") == dict.fromkeys(
+    assert bar.bar_checks(entry, "ring") == dict.fromkeys(
         ("modes_min", "modes_mean", "high_quality", "reverse_kl"), True
     )
     entry, _ = bar_summary([8, 7, 8], [0.99, 0.96, 0.98], [0.01, 0.02, 0.09])
-    assert results.bar_checks(entry, "ring") == {
+    assert bar.bar_checks(entry, "ring") == {
         "modes_min": False,
         "modes_mean": False,
         "high_quality": False,
         "reverse_kl": False,
     }
     with pytest.raises(ValueError, match="dataset"):
-        results.bar_checks(entry, "moons")
+        bar.bar_checks(entry, "moons")
     # A held-out mixture of 8 modes: at least 7 in every seed, a mean of at least 7.936.
-    assert results.held_out_bar(25) == results.BAR["grid"]
-    assert results.held_out_bar(8)["modes_min"] == 7 and results.held_out_bar(8)["modes_mean"] == pytest.approx(7.936)
+    assert bar.held_out_bar(25) == bar.BAR["grid"]
+    assert bar.held_out_bar(8)["modes_min"] == 7 and bar.held_out_bar(8)["modes_mean"] == pytest.approx(7.936)
     entry, _ = bar_summary([8, 8, 7], [0.96, 0.97, 0.95], [0.01, 0.02, 0.03])
-    assert results.bar_checks(entry, "ring8", modes=8) == {
+    assert bar.bar_checks(entry, "ring8", modes=8) == {
         "modes_min": True,
         "modes_mean": False,  # 7.67 < 7.936
         "high_quality": True,
         "reverse_kl": True,
     }
     with pytest.raises(ValueError, match="modes"):
-        results.held_out_bar(1)
+        bar.held_out_bar(1)
 
 
 def test_ablation_table_marks_verdicts_and_times():
@@ -195,12 +195,12 @@ def test_ablation_table_marks_verdicts_and_times():
 
 
 def test_the_published_rows_and_the_protocol_table():
-    table = results.published_table()
-    assert table.count("<tr>") == 1 + len(results.PUBLISHED)
-    pacgan2 = next(e for e in results.PUBLISHED if e["method"] == "PacGAN2")
+    table = published.published_table()
+    assert table.count("<tr>") == 1 + len(published.PUBLISHED)
+    pacgan2 = next(e for e in published.PUBLISHED if e["method"] == "PacGAN2")
     assert pacgan2["grid"] == (23.8, 91.3, 0.13)  # reported in PacGAN's Table 1, grid included
     assert "<td>–</td>" in table  # VEEGAN's table has no reverse KL
-    book = {setting: ours for setting, _, ours in results.PROTOCOLS}
+    book = {setting: ours for setting, _, ours in published.PROTOCOLS}
     base = recipes.get("base")
     assert book["noise"] == f"{base.latent_dim}-D standard normal"
     assert book["generator"].startswith(f"{base.depth} x {base.width} ReLU")
@@ -266,3 +266,33 @@ def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
     assert at_1000["runs"] == 1 and at_1000["modes"]["mean"] == 20 and np.isnan(at_1000["modes"]["se"])
     vanilla = summary[("vanilla", "grid")]
     assert vanilla["reverse_kl"]["mean"] == float("inf") and np.isnan(vanilla["reverse_kl"]["se"])
+
+
+def test_held_out_table_meets_the_bar_and_tests_the_second_candidate_against_the_first():
+    rows = []
+    for seed in range(5):
+        for mixture, modes in (("ring5", 5), ("grid9", 9)):
+            # "plain" meets the bar everywhere; "plus" has more high quality on both mixtures, every
+            # seed above every seed of "plain", and on grid9 one seed misses two modes.
+            rows.append(_row("plain", mixture, seed, modes, 0.96 + 0.001 * seed, 0.01))
+            missing = 2 if (mixture == "grid9" and seed == 0) else 0
+            rows.append(_row("plus", mixture, seed, modes - missing, 0.98 + 0.001 * seed, 0.01))
+    summary = results.summarize(rows)
+    table, meets, verdicts = bar.held_out_table(summary, ["plain", "plus"], {"ring5": 5, "grid9": 9})
+    assert meets == {("plain", "ring5"): True, ("plus", "ring5"): True, ("plain", "grid9"): True,
+                     ("plus", "grid9"): False}  # fmt: skip
+    # 5 seeds against 5, fully separated: p = 2/252 each; Holm over the 2 mixtures doubles the smaller.
+    hq = verdicts[("ring5", "high_quality")]
+    assert hq["p"] == pytest.approx(2 / 252) and hq["p_holm"] == pytest.approx(2 * 2 / 252)
+    assert hq["verdict"] == verdicts[("grid9", "high_quality")]["verdict"] == "better"
+    assert verdicts[("ring5", "modes")]["verdict"] == "no difference shown"
+    assert verdicts[("grid9", "modes")]["verdict"] == "no difference shown"  # one seed of five
+    assert table.count("<tr>") == 1 + 4 and "missed: every seed, mean modes" in table
+    assert "98.2 [98.0, 98.4] ▲" in table
+    with pytest.raises(ValueError, match="two recipes"):
+        bar.held_out_table(summary, ["plain"], {"ring5": 5})
+
+
+def _row(method: str, dataset: str, seed: int, modes: int, high_quality: float, reverse_kl: float) -> dict:
+    return {"method": method, "dataset": dataset, "seed": seed, "step": 100, "modes": modes,
+            "high_quality": high_quality, "reverse_kl": reverse_kl, "seconds": 1.0, "error": ""}  # fmt: skip

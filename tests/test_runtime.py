@@ -49,26 +49,26 @@ def test_enable_mixed_precision_on_a_gpu_sets_the_policy(monkeypatch, capsys, fl
     ("gpus", "mnist_available", "name", "dataset"),
     [([], True, "cpu", "digits"), (["Fake GPU"], False, "gpu", "digits"), (["Fake GPU"], True, "gpu", "mnist")],
 )
-def test_profile_picks_by_device_and_data(monkeypatch, capsys, gpus, mnist_available, name, dataset):
+def test_choose_scale_picks_by_device_and_data(monkeypatch, capsys, gpus, mnist_available, name, dataset):
     monkeypatch.setattr(runtime, "gpu_names", lambda: gpus)
     monkeypatch.setattr(data, "available", lambda which: mnist_available)
-    chosen = runtime.profile()
+    chosen = runtime.choose_scale()
     assert (chosen.name, chosen.dataset) == (name, dataset)
     assert chosen.image_shape == ((8, 8, 1) if dataset == "digits" else (28, 28, 1))
-    assert f"profile {name!r}: {dataset}" in capsys.readouterr().out  # it says which it picked
-    assert runtime.profile(verbose=False).steps == chosen.steps and capsys.readouterr().out == ""
+    assert f"scale {name!r}: {dataset}" in capsys.readouterr().out  # it says which it picked
+    assert runtime.choose_scale(verbose=False).steps == chosen.steps and capsys.readouterr().out == ""
 
 
-def test_gpu_profile_is_bigger_and_cpu_profile_loads_digits(monkeypatch):
+def test_gpu_scale_is_bigger_and_cpu_scale_loads_digits(monkeypatch):
     monkeypatch.setattr(runtime, "gpu_names", lambda: [])
-    cpu = runtime.profile("digits", verbose=False)
+    cpu = runtime.choose_scale("digits", verbose=False)
     images, labels = cpu.load()
     assert images.shape == (len(labels), 8, 8, 1) and np.abs(images).max() <= 1.0
     monkeypatch.setattr(runtime, "gpu_names", lambda: ["Fake GPU"])
-    gpu = runtime.profile("digits", verbose=False)
+    gpu = runtime.choose_scale("digits", verbose=False)
     assert gpu.name == "gpu" and gpu.steps > cpu.steps and gpu.batch_size >= cpu.batch_size
     with pytest.raises(ValueError, match="dataset"):
-        runtime.profile("cifar10")
+        runtime.choose_scale("cifar10")
 
 
 @pytest.mark.slow

@@ -248,7 +248,7 @@ def tiny_profile(**changes):
     settings = dict(name="cpu", dataset="digits", image_shape=(8, 8, 1), steps=20, batch_size=32)
     settings.update(base_filters=8, latent_dim=8, reason="test")
     settings.update(changes)
-    return runtime.Profile(**settings)
+    return runtime.Scale(**settings)
 
 
 @pytest.mark.slow

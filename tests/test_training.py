@@ -1,4 +1,5 @@
 import functools
+import inspect
 
 import keras
 import numpy as np
@@ -342,6 +343,13 @@ def test_defaults_are_the_plain_algorithm_bit_for_bit(small_gan):
 def test_bad_tricks(options, argument, small_gan):
     with pytest.raises(ValueError, match=argument):
         small_gan(width=16).compile(adam(), adam(), **options)
+
+
+def test_compile_checks_every_trick_keyword():
+    # GAN.compile hands its keyword-only arguments to training_parts.checked_tricks by name.
+    signature = inspect.signature(gl.GAN.compile).parameters.values()
+    keywords = {p.name for p in signature if p.kind is p.KEYWORD_ONLY}
+    assert keywords == set(gl.training_parts.TRICKS) and len(gl.training_parts.TRICKS) == 15
 
 
 def test_bad_adam_pair():

@@ -45,26 +45,26 @@ def changed(before, after):
 def test_buttons_step_the_right_player_and_redraw(game):
     controls = game.widgets
     picture, status = controls.image.value, controls.status.value
-    assert picture[:4] == b"\x89PNG" and "D steps 0, G steps 0" in status
+    assert picture[:4] == b"\x89PNG" and "D updates 0, G updates 0" in status
     g0, d0 = weights(game.gan.generator), weights(game.gan.discriminator)
 
     controls.steps.value = 5
     controls.step_d.click()
-    assert (game.d_steps, game.g_steps) == (5, 0)
+    assert (game.d_updates, game.g_updates) == (5, 0)
     assert int(game.gan.d_optimizer.iterations) == 5 and int(game.gan.g_optimizer.iterations) == 0
     assert changed(d0, weights(game.gan.discriminator)) and not changed(g0, weights(game.gan.generator))
-    assert controls.image.value != picture and "D steps 5, G steps 0" in controls.status.value
+    assert controls.image.value != picture and "D updates 5, G updates 0" in controls.status.value
 
     d1 = weights(game.gan.discriminator)
     controls.steps.value = 2
     controls.step_g.click()
-    assert (game.d_steps, game.g_steps) == (5, 2)
+    assert (game.d_updates, game.g_updates) == (5, 2)
     assert changed(g0, weights(game.gan.generator)) and not changed(d1, weights(game.gan.discriminator))
 
     controls.step_both.click()
-    assert (game.d_steps, game.g_steps) == (7, 4)
+    assert (game.d_updates, game.g_updates) == (7, 4)
     assert int(game.gan.d_optimizer.iterations) == 7 and int(game.gan.g_optimizer.iterations) == 4
-    assert "D steps 7, G steps 4" in controls.status.value
+    assert "D updates 7, G updates 4" in controls.status.value
 
 
 def test_reset_restores_the_same_starting_networks(game):
@@ -73,11 +73,11 @@ def test_reset_restores_the_same_starting_networks(game):
     game.widgets.step_both.click()
     assert changed(start_g, weights(game.gan.generator))
     game.widgets.reset.click()
-    assert (game.d_steps, game.g_steps) == (0, 0)
+    assert (game.d_updates, game.g_updates) == (0, 0)
     assert int(game.gan.d_optimizer.iterations) == 0
     assert not changed(start_g, weights(game.gan.generator)) and not changed(start_d, weights(game.gan.discriminator))
     np.testing.assert_allclose(game.samples(100), start_samples)
-    assert "D steps 0, G steps 0" in game.widgets.status.value
+    assert "D updates 0, G updates 0" in game.widgets.status.value
 
 
 def test_discriminator_steps_separate_real_from_fake(game):
@@ -93,13 +93,14 @@ def test_discriminator_steps_separate_real_from_fake(game):
 
 def test_snapshot_and_draw(game):
     frame = game.snapshot(n=500)
+    assert (frame["d_updates"], frame["g_updates"], frame["title"]) == (0, 0, "D updates 0, G updates 0")
     assert frame["x"].shape == frame["d_values"].shape == (401,)
     assert frame["fake"].shape == (500,) and np.all((frame["d_values"] > 0) & (frame["d_values"] < 1))
     figure = gl.plotting.line_game_snapshots([frame, game.snapshot("again", n=500)], real=game.real, columns=2
     )
     assert len(figure.axes) >= 2
     ax = game.draw()
-    assert ax.get_title() == "D steps 0, G steps 0"
+    assert ax.get_title() == "D updates 0, G updates 0"
 
 
 def test_bad_arguments_raise_value_error():
@@ -180,6 +181,13 @@ def test_playground_settings_change_the_running_game(playground):
     iterations = int(playground.gan.d_optimizer.iterations)
     c.step_both.click()  # the recompiled game trains on, with its optimiser state
     assert int(playground.gan.d_optimizer.iterations) == iterations + 1 and playground.g_updates == 2
+    loop = playground.gan._rounds  # GAN.train_rounds' traced loop, made after the last compile
+    c.g_lr.value = 3e-3
+    c.step_both.click()
+    assert float(keras.ops.convert_to_numpy(playground.gan.g_optimizer.learning_rate)) == pytest.approx(3e-3)
+    assert playground.gan._rounds is loop  # a new learning rate is set in place: no compile, no new trace
+    c.loss.value = "least_squares"
+    assert playground.gan._rounds is None  # a new loss is traced anew, at the next step
 
     c.regularizer.value = "spectral_norm"  # a new discriminator: a new game
     assert playground.g_updates == 0 and c.weight.disabled
@@ -396,7 +404,7 @@ def test_the_playgrounds_title_is_not_cut_off(settings, drawn_figures):
 
 
 def test_the_one_dimensional_picture_has_a_legend(game, drawn_figures):
-    game.d_steps, game.g_steps = 12_000, 12_000
+    game.d_updates, game.g_updates = 12_000, 12_000
     _ = game.widgets
     figure = drawn_figures[-1]
     legends = [ax.get_legend() for ax in figure.axes if ax.get_legend() is not None]
@@ -675,28 +683,28 @@ def test_the_one_dimensional_game_plays_and_pauses(game):
         c.steps.value = 4  # the steps per click are the rounds per frame
         task = game.play(rounds=400)
         assert c.play.value and c.play.description == "pause" and c.step_both.disabled and not c.steps.disabled
-        await until(lambda: game.d_steps >= 8)
+        await until(lambda: game.d_updates >= 8)
         c.play.value = False
         await asyncio.wait_for(task, 120)  # a pause that did not stop the run fails here
         await asyncio.sleep(0.2)
 
     picture = c.image.value
     run_in_event_loop(scenario)
-    assert (game.d_steps, game.g_steps) == (8, 8) and c.image.value != picture
-    assert "D steps 8, G steps 8" in c.status.value and "Playing" not in c.status.value
+    assert (game.d_updates, game.g_updates) == (8, 8) and c.image.value != picture
+    assert "D updates 8, G updates 8" in c.status.value and "Playing" not in c.status.value
     assert not c.play.value and not c.step_both.disabled
     game.play(rounds=5, per_frame=2)  # frames of 2, 2 and 1 rounds, without an event loop
-    assert (game.d_steps, game.g_steps) == (13, 13) and c.steps.value == 2
+    assert (game.d_updates, game.g_updates) == (13, 13) and c.steps.value == 2
 
     async def pressed():
         c.play.value = True  # the reader presses play: a run without end, until pause
         task = game._task
-        await until(lambda: game.d_steps >= 17)
+        await until(lambda: game.d_updates >= 17)
         c.play.value = False
         await asyncio.wait_for(task, 120)
 
     run_in_event_loop(pressed)
-    assert game.d_steps == 17 and not game.playing
+    assert game.d_updates == 17 and not game.playing
 
 
 def setting_widgets(front):

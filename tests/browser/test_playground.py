@@ -418,15 +418,15 @@ def test_the_one_dimensional_game_in_a_browser(voila, browser):
     check_picture(browser, name)
     check_title_not_cut_off(browser, name)
     check_status_fits(browser, name, "at the start")
-    assert "D steps 0, G steps 0" in browser.execute_script(CONTROLS)["status"]
+    assert "D updates 0, G updates 0" in browser.execute_script(CONTROLS)["status"]
     check_tooltips(browser, name, controls=1, buttons=5)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_start.png"))
 
-    click(browser, name, "step D", "D steps 50, G steps 0")
-    click(browser, name, "step G", "D steps 50, G steps 50")
-    click(browser, name, "step both", "D steps 100, G steps 100")
+    click(browser, name, "step D", "D updates 50, G updates 0")
+    click(browser, name, "step G", "D updates 50, G updates 50")
+    click(browser, name, "step both", "D updates 100, G updates 100")
     check_title_not_cut_off(browser, name)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}_played.png"))
-    click(browser, name, "reset", "D steps 0, G steps 0")
-    play_and_pause(browser, name, "D steps")
+    click(browser, name, "reset", "D updates 0, G updates 0")
+    play_and_pause(browser, name, "D updates")
     check_page(browser, name)
