@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from gan_lib import recipes, sweep
+from gan_lib import first_edition, sweep
 from gan_lib.result_files import ABLATION_RESULTS, RESULTS
 
 PROG = "python -m gan_lib"
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> pathlib.Path:
         prog=PROG,
         description="Train every method on every dataset for every seed; write the scores to a CSV.",
     )
-    methods = list(recipes.METHODS)
+    methods = list(first_edition.METHODS)
     parser.add_argument("--methods", nargs="+", default=methods, choices=methods, metavar="METHOD")
     parser.add_argument("--datasets", nargs="+", default=list(sweep.DATASETS), choices=sweep.DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])

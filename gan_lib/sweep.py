@@ -1,8 +1,7 @@
-"""Training on 2-D points and images, and the sweep: recipe x dataset x seed, scored and stored.
+"""Training on 2-D points, and the sweep: recipe x dataset x seed, scored and stored.
 
 ``train`` trains a recipe (a ``recipes.Recipe``, or a name of the first edition's
-``recipes.METHODS``) on any array of points; ``train_images`` trains chapter 6's conv GANs with
-``recipes.IMAGE_METHODS``.  ``run`` trains one recipe on one dataset of ``sweep_dataset`` and
+``first_edition.METHODS``) on any array of points (the image runs are ``image_runs``).  ``run`` trains one recipe on one dataset of ``sweep_dataset`` and
 scores ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
 edition's method x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
 ``ablation_jobs``) run many and write the rows, with provenance lines, to a CSV that
@@ -17,12 +16,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import data, metrics, models, recipes, result_files, runtime, training
-from gan_lib._checks import finite_array, finite_matrix, positive_int
+from gan_lib import data, first_edition, metrics, recipes, result_files, runtime, training
+from gan_lib._checks import finite_matrix, positive_int
 from gan_lib._checks import seed as check_seed
 from gan_lib.result_files import RESULTS
 
@@ -32,14 +30,6 @@ def _required_seed(seed: object) -> int:
     if seed is None:
         raise ValueError("seed must be a non-negative integer, got None")
     return check_seed(seed)
-
-
-def _optimizer(settings: dict[str, Any], learning_rate: float, updates: int) -> keras.optimizers.Optimizer:
-    """The optimiser of a recipe dict; ``updates`` is how many updates it will make (for the decay)."""
-    if settings["optimizer"] not in ("adam", "rmsprop"):
-        raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {settings['optimizer']!r}")
-    plain = recipes.Recipe("images", **{k: v for k, v in settings.items() if k != "tricks"})
-    return recipes.optimizer(plain, learning_rate, updates)
 
 
 def train(
@@ -62,7 +52,7 @@ def train(
     which reproduces the start of a longer run.
     """
     points = finite_matrix(points, "points").astype(np.float32)
-    chosen = recipes.as_recipe(method, steps=steps)
+    chosen = first_edition.as_recipe(method, steps=steps)
     seed = _required_seed(seed)
     if len(points) < chosen.batch_size:
         raise ValueError(
@@ -104,53 +94,6 @@ def _fit_in_chunks(
         done += chunk
         if callback is not None:
             callback(gan, done)
-
-
-# ---------------------------------------------------------------------------------------------
-# Images: the DCGAN-style conv GANs of chapter 6, with the two recipes of ``recipes.IMAGE_METHODS``.
-
-
-def train_images(
-    images: np.ndarray,
-    *,
-    method: str,
-    seed: int,
-    profile: runtime.Scale,
-    every: int | None = None,
-    callback: Callable[[training.GAN, int], None] | None = None,
-) -> training.GAN:
-    """Train a conv GAN (``models.conv_generator`` / ``conv_discriminator``) on ``images``.
-
-    ``method`` is "vanilla" or "stable" (``recipes.IMAGE_METHODS``); ``profile`` (``runtime.choose_scale()``)
-    sets the steps, batch size, network width and noise size.  As in ``train``, ``callback(gan,
-    steps_done)`` runs after every ``every`` steps and at the end.
-    """
-    if not isinstance(method, str) or method not in recipes.IMAGE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(recipes.IMAGE_METHODS)}; got {method!r}")
-    if not isinstance(profile, runtime.Scale):
-        raise ValueError(f"profile must be a gan_lib.runtime.Scale, got {type(profile).__name__}")
-    seed = _required_seed(seed)
-    images = finite_array(images, "images", np.float32)
-    if images.ndim != 4 or images.shape[1:] != profile.image_shape:
-        raise ValueError(f"images must have shape (n, {', '.join(map(str, profile.image_shape))}), got {images.shape}")
-    if len(images) < profile.batch_size:
-        raise ValueError(f"images must have at least {profile.batch_size} rows (the batch size), got {len(images)}")
-    every = profile.steps if every is None else positive_int(every, "every")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable, got {callback!r}")
-    settings = recipes.IMAGE_METHODS[method]
-    keras.utils.set_random_seed(seed)
-    generator = models.conv_generator(profile.latent_dim, profile.image_shape, base_filters=profile.base_filters)
-    discriminator = models.conv_discriminator(profile.image_shape, base_filters=profile.base_filters)
-    gan = training.GAN(generator, discriminator, latent_dim=profile.latent_dim, seed=seed)
-    gan.compile(
-        _optimizer(settings, settings["d_lr"], profile.steps),
-        _optimizer(settings, settings["g_lr"], profile.steps),
-        loss=settings["loss"],
-        **settings["tricks"],
-    )
-    _fit_in_chunks(gan, images, profile.batch_size, seed=seed, until=profile.steps, every=every, callback=callback)
-    return gan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +189,7 @@ def run(
     time since the run started, evaluations included.  ``until`` stops after that many of
     the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
-    name = recipes.as_recipe(method).name
+    name = first_edition.as_recipe(method).name
     seed = _required_seed(seed)
     points, centers, std = sweep_dataset(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
@@ -278,7 +221,7 @@ def run_like_the_sweep(
     thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
     stored table this way.
     """
-    recipes.as_recipe(method)
+    first_edition.as_recipe(method)
     sweep_dataset(dataset)  # checks the name before a process is started
     seed = _required_seed(seed)
     context = multiprocessing.get_context("spawn")
@@ -319,14 +262,14 @@ def sweep(
 ) -> pathlib.Path:
     """Run every (method, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
 
-    ``methods`` are names of ``recipes.METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
+    ``methods`` are names of ``first_edition.METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
     every recipe's length.  Seeds are the outer loop, so a sweep stopped part-way has covered
     every method with its first seeds.  See ``sweep_jobs`` for the file, ``workers`` and
     ``resume``.
     """
     if not methods or not datasets or not seeds:
         raise ValueError("methods, datasets and seeds must each name at least one")
-    chosen = [recipes.as_recipe(method, steps=steps) for method in methods]
+    chosen = [first_edition.as_recipe(method, steps=steps) for method in methods]
     jobs = [(r, d, s) for s in seeds for r in chosen for d in datasets]
     settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
     return sweep_jobs(

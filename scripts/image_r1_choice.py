@@ -1,6 +1,6 @@
 """Which R1 weight the image recipe "stable" uses: chapter 6's run on the digits, seed 0, per gamma.
 
-``gl.recipes.IMAGE_METHODS["stable"]`` takes the R1 weight that gives the lower classifier
+``gl.first_edition.IMAGE_METHODS["stable"]`` takes the R1 weight that gives the lower classifier
 FID (as chapter 6 measures it) after the CPU scale's 3,000 steps, of the candidates below.
 This script reruns that comparison and writes book/results/image_r1_choice.csv with provenance
 lines:
@@ -32,14 +32,14 @@ def main() -> None:
     test_images, _ = gl.data.digits("test")
     classifier = gl.judge.digits_classifier()
     profile = gl.runtime.choose_scale("digits")
-    recipes = gl.recipes.IMAGE_METHODS
+    recipes = gl.first_edition.IMAGE_METHODS
     original = copy.deepcopy(recipes["stable"])
     rows = []
     try:
         for gamma in args.gammas:
             recipes["stable"]["tricks"] = {**original["tricks"], "r1": gamma}
             start = time.perf_counter()
-            gan = gl.sweep.train_images(train_images, method="stable", seed=args.seed, profile=profile)
+            gan = gl.image_runs.train_images(train_images, method="stable", seed=args.seed, profile=profile)
             fake = gan.sample(len(test_images), seed=1)  # as chapter 6: the test split's size, noise seed 1
             fid = gl.judge.classifier_fid(train_images, fake, classifier=classifier)
             rows.append([gamma, args.seed, profile.steps, f"{fid:.3f}", f"{time.perf_counter() - start:.1f}"])

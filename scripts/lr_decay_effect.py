@@ -1,6 +1,6 @@
 """What the learning-rate decay of the 2-D recipe "stable" does: the same runs with and without it.
 
-``gl.recipes.METHODS["stable"]`` decays both learning rates linearly to zero over the second
+``gl.first_edition.METHODS["stable"]`` decays both learning rates linearly to zero over the second
 half of training (``lr_decay`` 0.5).  This script trains "stable" as it is and with
 ``lr_decay`` 0 on the same dataset and seeds, one TF thread as in the sweep (so the decayed run
 reproduces the sweep's row), and writes the final scores to book/results/lr_decay_effect.csv
@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     origin = gl.runtime.provenance(" ".join(["python scripts/lr_decay_effect.py", *sys.argv[1:]]))
     gl.sweep.single_threaded()  # as a sweep worker: thread counts reorder floating-point sums
-    recipes = gl.recipes.METHODS
+    recipes = gl.first_edition.METHODS
     decay = recipes["stable"]["lr_decay"]
     rows = []
     try:

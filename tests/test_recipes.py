@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gan_lib as gl
-from gan_lib import recipes, result_files, sweep
+from gan_lib import first_edition, recipes, result_files, sweep
 
 BASE = recipes.get("base")
 
@@ -155,10 +155,10 @@ def test_the_decay_schedule_is_constant_then_linear_to_zero():
 
 
 def test_the_first_editions_names_become_the_same_recipes():
-    stable = recipes.as_recipe("stable")
+    stable = first_edition.as_recipe("stable")
     assert differences(stable, recipes.get("base+r1+ema")) == set()  # the same settings, 15k steps
-    assert recipes.as_recipe("vanilla").steps == 10_000
-    assert recipes.as_recipe("wgan_gp").gradient_penalty == 0.1  # the first edition's toy-script lambda
+    assert first_edition.as_recipe("vanilla").steps == 10_000
+    assert first_edition.as_recipe("wgan_gp").gradient_penalty == 0.1  # the first edition's toy-script lambda
 
 
 @pytest.mark.parametrize(
@@ -249,14 +249,14 @@ def test_the_held_out_mixtures_are_what_their_names_say():
 
 
 def test_recipe_returns_a_copy():
-    recipes.recipe("stable")["tricks"]["r1"] = 99.0
-    assert recipes.METHODS["stable"]["tricks"]["r1"] == 0.1
+    first_edition.recipe("stable")["tricks"]["r1"] = 99.0
+    assert first_edition.METHODS["stable"]["tricks"]["r1"] == 0.1
 
 
-@pytest.mark.parametrize("method", list(recipes.METHODS))
+@pytest.mark.parametrize("method", list(first_edition.METHODS))
 def test_build_sets_up_what_the_recipe_says(method):
-    settings = recipes.recipe(method)
-    gan = recipes.build(method, 2, seed=0)
+    settings = first_edition.recipe(method)
+    gan = first_edition.build(method, 2, seed=0)
     assert gan.adversarial_loss.name == settings["loss"]
     assert gan.discriminator.input_shape[-1] == 2 * settings["tricks"].get("pack", 1)
     assert gan.generator.input_shape[-1] == settings["latent_dim"]
@@ -270,8 +270,8 @@ def test_build_sets_up_what_the_recipe_says(method):
 
 
 def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
-    monkeypatch.setitem(recipes.METHODS, "decaying", {**recipes.METHODS["vanilla"], "lr_decay": 0.25})
-    gan = recipes.build("decaying", 2, seed=0, steps=400)
+    monkeypatch.setitem(first_edition.METHODS, "decaying", {**first_edition.METHODS["vanilla"], "lr_decay": 0.25})
+    gan = first_edition.build("decaying", 2, seed=0, steps=400)
     schedule = gan.g_optimizer._learning_rate
     assert (schedule.start, schedule.end) == (300, 400)
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
@@ -280,11 +280,11 @@ def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
-        (lambda: recipes.recipe("sgd"), "method"),
-        (lambda: recipes.recipe(["vanilla"]), "method"),
-        (lambda: recipes.build("vanilla", 0, seed=0), "dim"),
-        (lambda: recipes.build("vanilla", 2, seed=None), "seed"),
-        (lambda: recipes.build("vanilla", 2, seed=-1), "seed"),
+        (lambda: first_edition.recipe("sgd"), "method"),
+        (lambda: first_edition.recipe(["vanilla"]), "method"),
+        (lambda: first_edition.build("vanilla", 0, seed=0), "dim"),
+        (lambda: first_edition.build("vanilla", 2, seed=None), "seed"),
+        (lambda: first_edition.build("vanilla", 2, seed=-1), "seed"),
     ],
 )
 def test_the_first_edition_helpers_name_bad_arguments(call, argument):

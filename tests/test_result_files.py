@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-from gan_lib import recipes, result_files, sweep
+from gan_lib import first_edition, result_files, sweep
 
 STORED = sorted((pathlib.Path(__file__).resolve().parents[1] / "book" / "results").glob("*.csv"))
 
@@ -125,8 +125,8 @@ def test_the_committed_sweep_covers_every_method_five_seeds_to_the_end():
     steps: dict[tuple[str, str, int], list[int]] = {}
     for row in rows:
         steps.setdefault((row["method"], row["dataset"], row["seed"]), []).append(row["step"])
-    expected = {(m, d, s) for m in recipes.METHODS for d in sweep.DATASETS for s in range(5)}
+    expected = {(m, d, s) for m in first_edition.METHODS for d in sweep.DATASETS for s in range(5)}
     assert expected <= set(steps), f"missing runs: {sorted(expected - set(steps))[:5]}"
     for (method, _, _), done in steps.items():
-        length = recipes.recipe(method)["steps"]
+        length = first_edition.recipe(method)["steps"]
         assert sorted(done) == list(range(1_000, length + 1, 1_000))

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from gan_lib import data, metrics, recipes, result_files, runtime, sweep
+from gan_lib import data, first_edition, image_runs, metrics, result_files, runtime, sweep
 from gan_lib.__main__ import main
 
 
@@ -16,7 +16,7 @@ def test_unusual_recipes_run(method):
     points = np.random.default_rng(0).standard_normal((600, 2)).astype(np.float32)
     gan = sweep.train(points, method=method, seed=0, steps=2)
     assert int(gan.g_optimizer.iterations) == 2
-    assert int(gan.d_optimizer.iterations) == 2 * recipes.recipe(method)["tricks"].get("d_steps", 1)
+    assert int(gan.d_optimizer.iterations) == 2 * first_edition.recipe(method)["tricks"].get("d_steps", 1)
     assert np.all(np.isfinite(gan.sample(10, seed=0)))
 
 
@@ -24,7 +24,7 @@ def test_unusual_recipes_run(method):
 def test_stable_recipe_learns_a_shifted_blob_in_about_a_thousand_steps():
     target = np.array([3.0, -2.0])
     points = (np.random.default_rng(0).standard_normal((2048, 2)) * 0.1 + target).astype(np.float32)
-    before = recipes.build("stable", 2, seed=0).sample(2500, seed=1).mean(axis=0)
+    before = first_edition.build("stable", 2, seed=0).sample(2500, seed=1).mean(axis=0)
     # The raw generator's mean circles the target before settling: at 300 steps it was 0.2-0.8
     # away over seeds 0-3, at 1,200 steps 0.11, 0.23, 0.27, 0.25.
     gan = sweep.train(points, method="stable", seed=0, steps=1200)
@@ -255,14 +255,14 @@ def tiny_profile(**changes):
 def test_train_images_follows_the_recipe_and_calls_back():
     images, _ = data.digits("train")
     seen = []
-    gan = sweep.train_images(
+    gan = image_runs.train_images(
         images, method="stable", seed=0, profile=tiny_profile(), every=8, callback=lambda g, s: seen.append(s)
     )
     assert seen == [8, 16, 20] and gan.steps_done() == 20
     assert (gan.r1, gan.ema) == (1.0, 0.995) and gan.ema_generator is not None
     samples = gan.sample(5, seed=0)
     assert samples.shape == (5, 8, 8, 1) and np.all(np.abs(samples) <= 1.0)
-    vanilla = sweep.train_images(images, method="vanilla", seed=0, profile=tiny_profile(steps=4))
+    vanilla = image_runs.train_images(images, method="vanilla", seed=0, profile=tiny_profile(steps=4))
     assert (vanilla.r1, vanilla.ema, vanilla.steps_done()) == (0.0, 0.0, 4)
 
 
@@ -283,7 +283,7 @@ def test_train_images_names_bad_arguments(changes, name):
     arguments.update(profile=tiny_profile())
     arguments.update(changes)
     with pytest.raises(ValueError, match=name):
-        sweep.train_images(**arguments)
+        image_runs.train_images(**arguments)
 
 
 # Every dataset of the sweep, written out as the sweep defined it before data.Mixture existed: its
