@@ -1,8 +1,9 @@
 """Training on 2-D points, and the sweep: recipe x dataset x seed, scored and stored.
 
 ``train`` trains a recipe (a ``recipes.Recipe``, or a name of the first edition's
-``first_edition.METHODS``) on any array of points (the image runs are ``image_runs``).  ``run`` trains one recipe on one dataset of ``sweep_dataset`` and
-scores ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
+``first_edition.METHODS``) on any array of points (the image runs are ``image_runs``).
+``run`` trains one recipe on one dataset of ``sweep_dataset`` and scores
+``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
 edition's method x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
 ``ablation_jobs``) run many and write the rows, with provenance lines, to a CSV that
 ``result_files.load_results`` reads.  The command line is ``python -m gan_lib --help``.
