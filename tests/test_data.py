@@ -1,27 +1,14 @@
-import ast
 import hashlib
 import os
-import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from module_imports import gan_lib_imports
 
 from gan_lib import data, image_data
-
-
-def gan_lib_imports(module) -> set[str]:
-    """The gan_lib modules that ``module``'s source imports from, at the top or inside a function."""
-    tree = ast.parse(pathlib.Path(module.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module)
-    return {name for name in imported if name.split(".")[0] == "gan_lib"}
 
 
 def test_data_sits_on_the_argument_checks_and_reexports_the_image_data_sets():

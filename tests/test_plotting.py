@@ -1,8 +1,5 @@
 """The shared figures: they draw what they are given and refuse inconsistent input."""
 
-import ast
-import pathlib
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,20 +7,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from module_imports import gan_lib_imports  # noqa: E402
 
 from gan_lib import dirac, plotting, plotting_1d, plotting_images, theory  # noqa: E402
-
-
-def gan_lib_imports(module) -> set[str]:
-    """The gan_lib modules that ``module``'s source imports from, at the top or inside a function."""
-    tree = ast.parse(pathlib.Path(module.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module)
-    return {name for name in imported if name.split(".")[0] == "gan_lib"}
 
 
 @pytest.mark.parametrize(
