@@ -1,7 +1,8 @@
 """A GAN's full state on disk: ``save_state``, ``load_state`` and the ``Checkpoint`` callback.
 
-The state is everything that a resumed run needs to continue bit for bit: both players, the
-generator's moving average, both optimisers (moments and step counts) and the noise seed.
+The state is everything that a resumed run needs to continue bit for bit: both players (with
+the seed states of their dropout layers), the generator's moving average, both optimisers
+(moments and step counts) and the noise seed.
 ``GAN.save_state`` and ``GAN.load_state`` call the functions here, and ``gan_lib.training``
 re-exports ``Checkpoint``.  This module imports nothing from the training module: it works on
 any compiled ``gan_lib.training.GAN`` it is given.
@@ -24,10 +25,12 @@ def state_variables(gan: keras.Model) -> dict[str, Any]:
     if not hasattr(gan, "d_optimizer"):
         raise ValueError("compile the GAN before saving or loading its state")
     variables: dict[str, Any] = {}
+    # ``variables``, not ``weights``: they also hold the seed state of each dropout layer, without
+    # which a resumed run draws other dropout masks than the run it continues.
     parts = {
-        "generator": gan.generator.weights,
-        "discriminator": gan.discriminator.weights,
-        "ema_generator": [] if gan.ema_generator is None else gan.ema_generator.weights,
+        "generator": gan.generator.variables,
+        "discriminator": gan.discriminator.variables,
+        "ema_generator": [] if gan.ema_generator is None else gan.ema_generator.variables,
         "d_optimizer": gan.d_optimizer.variables,
         "g_optimizer": gan.g_optimizer.variables,
         "noise_seed": [gan.seed_generator.state],

@@ -114,6 +114,7 @@ def train_and_measure(
     classifier: judge.ImageClassifier | None = None,
     fid_samples: int = FID_SAMPLES,
     log: Callable[[str], None] | None = print,
+    state_path: str | os.PathLike | None = None,
 ) -> tuple[training.GAN, Record]:
     """Train ``chosen`` on ``train_images`` for ``chosen.steps`` steps, measuring every ``every``.
 
@@ -122,6 +123,11 @@ def train_and_measure(
     Each measurement records the classifier FID of ``fid_samples`` generated images against
     ``test_images`` (both from the averaged generator when the recipe has an EMA, and from
     the raw one), the mean losses since the last measurement, and 36 samples of fixed noise.
+
+    With ``state_path`` (a ``.npz`` file) the GAN's full state and the record so far are saved
+    after every measurement, and a run that finds the file continues from it with the same
+    weights, optimiser moments, noise and batches (``GAN.save_state``).  The file is removed when
+    the run ends.
     """
     if not isinstance(chosen, recipes.Recipe) or chosen.network != "dcgan_tutorial":
         raise ValueError(f"chosen must be a Recipe with network 'dcgan_tutorial', got {chosen!r}")
@@ -135,7 +141,14 @@ def train_and_measure(
     judged = _Judge(test_images, classifier or judge.fashion_classifier())
     gan = recipes.build_gan(chosen, models.TUTORIAL_IMAGE_SHAPE, seed=seed)
     record = Record()
-    start, trained = time.perf_counter(), 0.0
+    if state_path is not None and pathlib.Path(state_path).is_file():
+        gan.load_state(state_path)
+        record = _load_record(_record_path(state_path), until=gan.steps_done())
+        if not record.step or record.step[-1] != gan.steps_done():
+            raise ValueError(f"{state_path}: the state is at step {gan.steps_done()}, its record is not")
+        if log is not None:
+            log(f"{chosen.name} seed {seed}: continuing from step {gan.steps_done()} ({state_path})")
+    start, trained = time.perf_counter(), (record.seconds[-1] if record.seconds else 0.0)
     while gan.steps_done() < chosen.steps:
         steps = min(every, chosen.steps - gan.steps_done())
         began = time.perf_counter()
@@ -152,12 +165,41 @@ def train_and_measure(
         record.raw_fid.append(raw)
         record.seconds.append(trained)
         record.snapshots.append(gan.sample(36, seed=SNAPSHOT_SEED))
+        if state_path is not None:  # the record first: a state never runs ahead of its record
+            _save_record(record, _record_path(state_path))
+            gan.save_state(state_path)
         if log is not None:
             log(
                 f"{chosen.name} seed {seed}: step {gan.steps_done()}/{chosen.steps}, FID {record.fid[-1]:.2f} "
                 f"(raw {record.raw_fid[-1]:.2f}), {trained:.0f} s training, {time.perf_counter() - start:.0f} s in all"
             )
+    if state_path is not None:
+        for path in (pathlib.Path(state_path), _record_path(state_path)):
+            path.unlink(missing_ok=True)
     return gan, record
+
+
+def _record_path(state_path: str | os.PathLike) -> pathlib.Path:
+    path = pathlib.Path(state_path)
+    return path.with_name(path.stem + ".record.npz")
+
+
+def _save_record(record: Record, path: pathlib.Path) -> None:
+    arrays = {f.name: np.asarray(getattr(record, f.name)) for f in dataclasses.fields(Record)}
+    partial = path.with_name(path.name + ".partial.npz")
+    np.savez(partial, **arrays)
+    os.replace(partial, path)  # atomic: a run killed while saving keeps the previous record
+
+
+def _load_record(path: pathlib.Path, until: int) -> Record:
+    """The saved record's measurements up to step ``until`` (a run killed between saving its
+    record and its state leaves one measurement more in the record)."""
+    with np.load(path) as saved:
+        kept = int(np.sum(saved["step"] <= until))
+        return Record(**{
+            f.name: list(saved[f.name][:kept]) if f.name == "snapshots" else saved[f.name][:kept].tolist()
+            for f in dataclasses.fields(Record)
+        })  # fmt: skip
 
 
 def evaluate(

@@ -10,7 +10,9 @@ Trains each recipe of ``gl.image_runs.RECIPES`` with each seed, measures it as i
 - ``book/results/fashion_samples.npz``: the fixed-noise samples at every measurement, as uint8.
 
 Each finished run is written at once, so the script can be stopped and continued with
-``--resume`` (the runs already stored are kept; their provenance lines stay):
+``--resume`` (the runs already stored are kept; their provenance lines stay). With ``--resume``
+the run in progress also saves its state at every measurement (in ``.gl/fashion_runs/``) and
+continues from there:
 
     python scripts/fashion_runs.py [--recipes tutorial recipe] [--seeds 0 1 2] [--every 200] [--resume]
 
@@ -31,6 +33,7 @@ import numpy as np
 import gan_lib as gl
 
 RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results"
+STATE_DIR = pathlib.Path(__file__).resolve().parents[1] / ".gl" / "fashion_runs"  # ignored by git
 CURVE_COLUMNS = ["recipe", "seed", "step", "fid", "raw_fid", "d_loss", "g_loss", "seconds"]
 FINAL_COLUMNS = [
     "recipe", "seed", "steps", "fid", "precision", "recall", "classes", "kl_uniform",
@@ -54,6 +57,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="replace the recipes' steps (for a quick try)")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--state-dir", default=str(STATE_DIR), help="where a run in progress keeps its state (for --resume)"
+    )
     args = parser.parse_args()
     chosen = [gl.image_runs.recipe(name) for name in args.recipes]
     if args.steps is not None:
@@ -97,6 +103,7 @@ def main() -> None:
             gan, record = gl.image_runs.train_and_measure(
                 r, train_images, test_images, seed=seed, every=args.every, classifier=classifier,
                 log=lambda line: print(line, flush=True),
+                state_path=pathlib.Path(args.state_dir) / f"{r.name}_seed{seed}.npz" if args.resume else None,
             )  # fmt: skip
             fake = gan.sample(gl.image_runs.FID_SAMPLES, seed=1)
             scores = gl.image_runs.evaluate(fake, train_images, test_images, classifier=classifier)

@@ -107,6 +107,39 @@ def test_train_and_measure_records_each_measurement_and_one_stream_of_batches():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.slow  # three short trainings of conv networks
+def test_train_and_measure_continues_a_stopped_run_from_its_state_bit_for_bit(tmp_path):
+    recipe = image_runs.TUTORIAL.with_("tiny", width=4, batch_size=8, steps=6)
+    train, test, classifier = fake_images(40, 0), fake_images(30, 1), tiny_judge()
+    kwargs = dict(seed=0, every=2, classifier=classifier, fid_samples=20)
+    whole, whole_record = image_runs.train_and_measure(recipe, train, test, log=None, **kwargs)
+
+    state = tmp_path / "run.npz"
+
+    def stop_at_step_4(line: str) -> None:
+        if "step 4/" in line:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        image_runs.train_and_measure(recipe, train, test, log=stop_at_step_4, state_path=state, **kwargs)
+    assert state.is_file()
+    lines: list[str] = []
+    resumed, record = image_runs.train_and_measure(recipe, train, test, log=lines.append, state_path=state,
+                                                   **kwargs)  # fmt: skip
+    assert "continuing from step 4" in lines[0] and len(lines) == 2  # one more measurement: step 6
+    assert record.step == whole_record.step == [2, 4, 6]
+    assert record.fid == whole_record.fid and record.d_loss == whole_record.d_loss
+    for a, b in zip(whole.generator.get_weights(), resumed.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(whole_record.snapshots, record.snapshots):
+        np.testing.assert_array_equal(a, b)
+    assert not list(tmp_path.iterdir())  # a finished run removes its state
+
+
 @pytest.mark.slow
 def test_train_and_measure_measures_the_average_apart_when_there_is_one():
     recipe = image_runs.RECIPE.with_("tiny", width=4, batch_size=8, steps=2, ema=0.5)
