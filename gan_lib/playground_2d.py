@@ -12,6 +12,7 @@ the layout, the status line and play/pause are ``gan_lib.widget_base``'s, shared
 from __future__ import annotations
 
 import textwrap
+import time
 from typing import Any
 
 import keras
@@ -37,6 +38,9 @@ from gan_lib.widget_base import Controls, InteractiveGame, _show_figure
 
 _REAL_POINTS = 10_000
 _COVERAGE_SAMPLES = 2_500  # as in the sweep (chapter 5)
+# ``train`` redraws at most this often: drawing the panels and encoding the PNG take about a
+# second on 2 CPU cores, as long as ~500 rounds, so redrawing every chunk would triple the time.
+REDRAW_SECONDS = 1.5
 _HEAT_MAP_SIDE = 80
 _ARROWS = 150
 
@@ -70,7 +74,9 @@ class Playground(InteractiveGame):
     Args:
         batch_size, width, depth, latent_dim: the batch and the MLPs of both players.
         seed: ``reset`` reseeds everything with it, so a reset game replays exactly.
-        refresh_every: ``train`` redraws (and measures coverage) after every this many rounds.
+        refresh_every: ``train`` measures coverage after every this many rounds, and redraws
+            then too, at most once every ``REDRAW_SECONDS`` (a redraw costs about as much as
+            a few hundred rounds) and always at the end.
         rounds_per_frame: ``play``'s rounds between two redraws (the speed control's start value).
         **settings: initial values of the settings above.
     """
@@ -180,18 +186,25 @@ class Playground(InteractiveGame):
         self._after_click()
 
     def train(self, rounds: int) -> None:
-        """``rounds`` rounds of ``step_both``; coverage is measured (and the plots redrawn) every
-        ``refresh_every`` rounds and at the end.  Stops early if training diverges."""
+        """``rounds`` rounds of ``step_both``; coverage is measured every ``refresh_every`` rounds,
+        the plots are redrawn then at most once every ``REDRAW_SECONDS``, and both happen at the
+        end.  Stops early if training diverges."""
         rounds = positive_int(rounds, "rounds")
         done = 0
         self._show_progress(done, rounds)
+        last_redraw, drawn = time.monotonic(), True
         while done < rounds and not self.diverged():
             chunk = min(self.refresh_every, rounds - done)
             self._run(chunk, self.settings["d_steps"], 1)
             done += chunk
             self._record_coverage()
-            self._refresh()
+            drawn = done == rounds or time.monotonic() - last_redraw >= REDRAW_SECONDS
+            if drawn:
+                self._refresh()
+                last_redraw = time.monotonic()
             self._show_progress(done, rounds)
+        if not drawn:  # stopped by a divergence: show where it stopped
+            self._refresh()
 
     def diverged(self) -> bool:
         """True when a weight of either network is NaN or infinite (only a reset helps then)."""

@@ -98,7 +98,7 @@ def build_controls(game: Any) -> Controls:
     c.step_g = widgets.Button(description="step G", tooltip="one generator update")
     c.step_both = widgets.Button(description="step both", tooltip="D steps per G step, then one G step")
     c.train = widgets.Button(description="train N steps", button_style="primary",
-                             tooltip=f"N rounds of 'step both'; the plots follow every {game.refresh_every} rounds")
+                             tooltip="N rounds of 'step both'; the plots follow as it trains")
     c.play = widgets.ToggleButton(value=False, description="play", button_style="success",
                                   tooltip="train continuously, redrawing after every frame; settings apply "
                                           "as you change them; press again to pause")

@@ -12,6 +12,7 @@ edition's method x dataset x seed) and ``sweep_jobs`` (any list of runs, such as
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pathlib
 import time
 from collections.abc import Callable, Sequence
@@ -222,12 +223,31 @@ def run_like_the_sweep(
     thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
     stored table this way.
     """
-    first_edition.as_recipe(method)
-    sweep_dataset(dataset)  # checks the name before a process is started
-    seed = _required_seed(seed)
+    return runs_like_the_sweep([(method, dataset, seed)], steps=steps, every=every, until=until)[0]
+
+
+def runs_like_the_sweep(
+    jobs: Sequence[tuple[str | recipes.Recipe, str, int]],
+    *,
+    steps: int | None = None,
+    every: int = 1_000,
+    until: int | None = None,
+) -> list[list[dict[str, Any]]]:
+    """``run_like_the_sweep`` for several (method, dataset, seed) jobs at once, one process per
+    CPU core at most, each with one TF thread (as the sweep's workers ran); results in job order."""
+    if not jobs:
+        raise ValueError("jobs must name at least one (method, dataset, seed)")
+    checked = []
+    for method, dataset, seed in jobs:  # every name checked before a process is started
+        first_edition.as_recipe(method)
+        sweep_dataset(dataset)
+        checked.append((method, dataset, _required_seed(seed)))
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1, initializer=single_threaded) as pool:
-        return pool.apply(run, (method, dataset, seed), {"steps": steps, "every": every, "until": until})
+    with context.Pool(min(len(checked), os.cpu_count() or 1), initializer=single_threaded) as pool:
+        pending = [
+            pool.apply_async(run, job, {"steps": steps, "every": every, "until": until}) for job in checked
+        ]
+        return [result.get() for result in pending]
 
 
 def _run_safely(job: tuple[recipes.Recipe, str, int, int]) -> list[dict[str, Any]]:

@@ -338,6 +338,22 @@ def test_run_like_the_sweep_reproduces_a_sweep_row_bit_for_bit(tmp_path):
 
 
 @pytest.mark.slow
+def test_runs_like_the_sweep_runs_jobs_side_by_side_as_each_would_alone(tmp_path):
+    out = sweep.sweep(["vanilla"], ["ring", "grid"], [1], out=tmp_path / "s.csv", steps=40, every=20, workers=2,
+                      log=str)  # fmt: skip
+    _, stored = result_files.load_results(out)
+    keep = ("step", "modes", "high_quality", "reverse_kl")
+    both = sweep.runs_like_the_sweep([("vanilla", "grid", 1), ("vanilla", "ring", 1)], steps=40, every=20)
+    for fresh, dataset in zip(both, ["grid", "ring"]):  # in the order asked for
+        expected = [{k: r[k] for k in keep} for r in stored if r["dataset"] == dataset]
+        assert [{k: r[k] for k in keep} for r in fresh] == expected and len(expected) == 2
+    with pytest.raises(ValueError, match="at least one"):
+        sweep.runs_like_the_sweep([])
+    with pytest.raises(ValueError, match="dataset"):
+        sweep.runs_like_the_sweep([("vanilla", "ring", 0), ("vanilla", "moons", 0)])
+
+
+@pytest.mark.slow
 def test_the_sweep_runs_as_python_dash_m_gan_lib():
     found = subprocess.run(
         [sys.executable, "-m", "gan_lib", "--help"], capture_output=True, text=True, check=True, timeout=300

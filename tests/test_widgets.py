@@ -215,6 +215,20 @@ def test_playground_clipping_holds_after_steps():
     assert np.abs(values).max() <= 0.01 + 1e-7 and np.abs(values).max() > 0.009
 
 
+@pytest.mark.parametrize("redraw_seconds, redraws", [(1e9, 1), (0.0, 3)])
+def test_playground_train_measures_every_chunk_and_redraws_at_most_so_often(monkeypatch, redraw_seconds, redraws):
+    playground = gl.widgets.Playground(batch_size=16, width=8, depth=1, latent_dim=2, refresh_every=10)
+    drawn = []
+    playground._controls = object()  # as if shown: train redraws
+    monkeypatch.setattr(playground, "_refresh", lambda: drawn.append(playground.g_updates))
+    monkeypatch.setattr(gl.playground_2d, "REDRAW_SECONDS", redraw_seconds)
+    monkeypatch.setattr(playground, "_show_progress", lambda done, total: None)
+    before = len(playground.coverage_history["updates"])
+    playground.train(30)
+    assert len(playground.coverage_history["updates"]) - before == 3  # every 10 rounds
+    assert len(drawn) == redraws and drawn[-1] == 30  # and always at the end
+
+
 def test_playground_reset_replays_the_same_game(playground):
     playground.train(30)
     first = playground.samples(200)
