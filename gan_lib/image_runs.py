@@ -186,6 +186,7 @@ def _record_path(state_path: str | os.PathLike) -> pathlib.Path:
 
 def _save_record(record: Record, path: pathlib.Path) -> None:
     arrays = {f.name: np.asarray(getattr(record, f.name)) for f in dataclasses.fields(Record)}
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial.npz")
     np.savez(partial, **arrays)
     os.replace(partial, path)  # atomic: a run killed while saving keeps the previous record
