@@ -79,6 +79,14 @@ def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dic
     return summary
 
 
+def seed_range(score: dict[str, Any]) -> tuple[float, float]:
+    """The range a rerun of one stored row must fall in, for one score of a ``summarize`` entry:
+    the stored seeds' min and max, widened by one standard deviation across seeds on each side
+    (by nothing when the sd is undefined: one seed, or an infinite value)."""
+    spread = score["sd"] if np.isfinite(score["sd"]) else 0.0
+    return score["min"] - spread, score["max"] + spread
+
+
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Ranks 1..n of ``values``, ties sharing their mean rank (inf ranks above every number)."""
     order = np.argsort(values, kind="stable")

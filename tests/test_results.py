@@ -296,3 +296,14 @@ def test_held_out_table_meets_the_bar_and_tests_the_second_candidate_against_the
 def _row(method: str, dataset: str, seed: int, modes: int, high_quality: float, reverse_kl: float) -> dict:
     return {"method": method, "dataset": dataset, "seed": seed, "step": 100, "modes": modes,
             "high_quality": high_quality, "reverse_kl": reverse_kl, "seconds": 1.0, "error": ""}  # fmt: skip
+
+
+def test_seed_range_widens_the_stored_seeds_by_one_sd():
+    rows = [{"method": "m", "dataset": "ring", "seed": s, "step": 10, "modes": m, "high_quality": q,
+             "reverse_kl": k} for s, (m, q, k) in enumerate([(6, 0.5, 0.1), (8, 0.7, math.inf)])]  # fmt: skip
+    entry = results.summarize(rows)[("m", "ring")]
+    low, high = results.seed_range(entry["modes"])
+    assert (low, high) == pytest.approx((6 - math.sqrt(2), 8 + math.sqrt(2)))  # sd of (6, 8) is sqrt(2)
+    assert results.seed_range(entry["reverse_kl"]) == (0.1, math.inf)  # no finite sd: not widened
+    one = results.summarize(rows[:1])[("m", "ring")]
+    assert results.seed_range(one["high_quality"]) == (0.5, 0.5)
