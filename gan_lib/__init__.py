@@ -19,7 +19,8 @@ The modules, from the bottom up (a module imports only from its own row and the 
   provenance), ``results`` (summaries, tests, tables), ``bar`` (the bar for the recipe),
   ``published`` (the papers' numbers),
   ``sweep`` (runs and sweeps; the command line is ``python -m gan_lib``), ``image_runs``
-  (chapter 6's runs on Fashion-MNIST), ``runtime``, ``exercises``;
+  (chapter 6's runs on Fashion-MNIST; ``image_report``, what the chapter reports of them),
+  ``runtime``, ``exercises``;
 - ``plotting`` (it re-exports ``plotting_images`` and ``plotting_1d``); ``widgets`` (the two
   interactive apps: ``widget_base``, ``game_1d``, ``playground_2d``, ``playground_settings``,
   ``playground_controls``).
@@ -76,6 +77,7 @@ from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
     exercises,
     first_edition,
     image_data,
+    image_report,
     image_runs,
     judge,
     losses,
@@ -107,6 +109,7 @@ __all__ = [
     "exercises",
     "first_edition",
     "image_data",
+    "image_report",
     "image_runs",
     "judge",
     "losses",

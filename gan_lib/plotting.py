@@ -23,7 +23,13 @@ from gan_lib.plotting_1d import (  # noqa: F401 - re-exported
     line_game,
     line_game_snapshots,
 )
-from gan_lib.plotting_images import image_grid, image_mosaic, save_gif, training_animation  # noqa: F401 - re-exported
+from gan_lib.plotting_images import (  # noqa: F401 - re-exported
+    curve_bands,
+    image_grid,
+    image_mosaic,
+    save_gif,
+    training_animation,
+)
 
 
 def samples(

@@ -1,4 +1,5 @@
-"""Matplotlib pictures of images: a grid of samples, and an animation of the grid over training.
+"""Matplotlib pictures of images: a grid of samples, an animation of the grid over training, and
+curves over training with their spread over seeds.
 
 Chapter 6 shows generated digits with these (``gl.plotting.image_grid``,
 ``gl.plotting.training_animation``); ``gan_lib.plotting`` re-exports every public name here.
@@ -101,6 +102,36 @@ def training_animation(
     movie = animation.FuncAnimation(figure, draw, frames=len(mosaics), interval=interval, blit=False)
     plt.close(figure)
     return movie
+
+
+def curve_bands(
+    bands: dict[str, dict[str, np.ndarray]],
+    *,
+    ax: plt.Axes | None = None,
+    floor: float | None = None,
+    ylabel: str = "classifier FID",
+    log: bool = True,
+) -> plt.Axes:
+    """Curves over training with their spread: for each label, the median as a line and the range
+    (``low`` to ``high``, e.g. over seeds) as a band; what ``image_report.curve_band`` returns.
+    ``floor`` draws a dotted line (the real-vs-real score)."""
+    if not bands:
+        raise ValueError("bands must hold at least one curve")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    for label, band in bands.items():
+        if "seeds" in band:
+            label = f"{label} ({len(band['seeds'])} seed{'' if len(band['seeds']) == 1 else 's'})"
+        line = ax.plot(band["step"], band["median"], marker=".", label=label)
+        ax.fill_between(band["step"], band["low"], band["high"], color=line[0].get_color(), alpha=0.2, linewidth=0)
+    if floor is not None:
+        ax.axhline(floor, color="gray", linestyle=":", label="floor (train vs test)")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return ax
 
 
 def save_gif(movie, path: str, *, fps: int = 3) -> str:
