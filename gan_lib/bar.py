@@ -2,8 +2,9 @@
 
 ``BAR`` holds the bar on PacGAN's ring and grid; ``held_out_bar`` scales the grid's to a mixture
 of another mode count; ``bar_checks`` says which parts of it a row of ``results.summarize``
-meets; ``held_out_table`` sets the two candidates for the recipe side by side on the held-out
-mixtures, with the bar and the test between them.
+meets, and ``bar_table`` says it for a list of rows; ``held_out_table`` sets the two
+candidates for the recipe side by side on the held-out mixtures, with the bar and the test
+between them.
 """
 
 from __future__ import annotations
@@ -55,6 +56,36 @@ def bar_checks(entry: dict[str, Any], dataset: str, *, modes: int | None = None)
     }
 
 
+# How the tables name each part of the bar.
+PART_NAMES = {"modes_min": "every seed", "modes_mean": "mean modes", "high_quality": "% HQ", "reverse_kl": "reverse KL"}
+
+
+def bar_table(
+    summary: dict[tuple[str, str], dict[str, Any]],
+    rows: dict[str, str],
+    datasets: Sequence[str] = ("ring", "grid"),
+) -> tuple[str, dict[tuple[str, str], bool]]:
+    """Which rows of ``summarize`` meet the bar on the ring and the grid.
+
+    ``rows`` maps each recipe to its label.  Returns an HTML table (one line per recipe, one
+    column per dataset: "met", or "missed: " and the parts missed) and, per (recipe, dataset),
+    whether it meets the whole bar.
+    """
+    if not rows:
+        raise ValueError("rows must name at least one recipe")
+    meets: dict[tuple[str, str], bool] = {}
+    lines = []
+    for name, label in rows.items():
+        cells = [label]
+        for dataset in datasets:
+            checks = bar_checks(summary[(name, dataset)], dataset)
+            missed = [PART_NAMES[part] for part, ok in checks.items() if not ok]
+            meets[(name, dataset)] = not missed
+            cells.append("met" if not missed else "missed: " + ", ".join(missed))
+        lines.append(cells)
+    return html_table(["row", *(f"{dataset} bar" for dataset in datasets)], lines), meets
+
+
 def held_out_table(
     summary: dict[tuple[str, str], dict[str, Any]],
     candidates: Sequence[str],
@@ -86,7 +117,6 @@ def held_out_table(
                 ahead = np.median(entry["row"]) < np.median(entry["reference"])
             verdict = ("better" if ahead else "worse") if p_holm <= alpha else "no difference shown"
             verdicts[(mixture, score)] = {**entry, "p_holm": p_holm, "verdict": verdict}
-    names = {"modes_min": "every seed", "modes_mean": "mean modes", "high_quality": "% HQ", "reverse_kl": "KL"}
     meets: dict[tuple[str, str], bool] = {}
     rows = []
     for mixture, modes in mixtures.items():
@@ -94,7 +124,7 @@ def held_out_table(
             entry = summary[(name, mixture)]
             checks = bar_checks(entry, mixture, modes=modes)
             meets[(name, mixture)] = all(checks.values())
-            missed = [names[key] for key, ok in checks.items() if not ok]
+            missed = [PART_NAMES[key] for key, ok in checks.items() if not ok]
             cells: list[Any] = [f"{mixture} ({modes} modes)", (labels or {}).get(name, name), entry["runs"]]
             for score, scale, digits in (("modes", 1, 0), ("high_quality", 100, 1), ("reverse_kl", 1, 3)):
                 mark = MARKS[verdicts[(mixture, score)]["verdict"]] if name == second else ""

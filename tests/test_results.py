@@ -307,3 +307,15 @@ def test_seed_range_widens_the_stored_seeds_by_one_sd():
     assert results.seed_range(entry["reverse_kl"]) == (0.1, math.inf)  # no finite sd: not widened
     one = results.summarize(rows[:1])[("m", "ring")]
     assert results.seed_range(one["high_quality"]) == (0.5, 0.5)
+
+
+def test_bar_table_names_the_parts_each_row_misses():
+    good, _ = bar_summary([8, 8, 8], [0.99, 0.985, 0.98], [0.01, 0.02, 0.03])
+    poor, _ = bar_summary([8, 7, 8], [0.99, 0.99, 0.99], [0.01, 0.02, 0.09])
+    summary = {("good", "ring"): good, ("poor", "ring"): poor}
+    table, meets = bar.bar_table(summary, {"good": "the good row", "poor": "the poor row"}, ["ring"])
+    assert meets == {("good", "ring"): True, ("poor", "ring"): False}
+    assert "<th>ring bar</th>" in table and "<td>the good row</td><td>met</td>" in table
+    assert "<td>missed: every seed, mean modes, reverse KL</td>" in table
+    with pytest.raises(ValueError, match="at least one"):
+        bar.bar_table(summary, {})
