@@ -1,13 +1,12 @@
 """GAN.train_rounds (gan_lib/rounds.py): k discriminator steps then m generator steps per round,
 the loop of both interactive games; and GAN.set_learning_rates."""
 
-import ast
-import pathlib
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from module_imports import gan_lib_parts
 
 import gan_lib as gl
 
@@ -183,7 +182,6 @@ def test_bad_learning_rates_are_refused(tiny_gan):
 def test_the_modules_below_training_do_not_import_it():
     """Dependencies point one way: what GAN is built from never imports the training module (or
     anything above it), and the playground's controls never import the playground's game."""
-    root = pathlib.Path(gl.__file__).parent
     below = {
         "training_parts": {"training", "rounds", "fitting"},
         "rounds": {"training", "fitting"},
@@ -194,12 +192,6 @@ def test_the_modules_below_training_do_not_import_it():
     }
     higher = {"recipes", "sweep", "plotting", "widgets", "widget_base", "game_1d", "playground_2d"}
     for module, forbidden in below.items():
-        tree = ast.parse((root / f"{module}.py").read_text())
-        imported = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gan_lib"):
-                imported |= {node.module.removeprefix("gan_lib").lstrip(".")} | {a.name for a in node.names}
-            elif isinstance(node, ast.Import):
-                imported |= {a.name.removeprefix("gan_lib.") for a in node.names}
+        imported = gan_lib_parts(module)
         bad = imported & (forbidden | (higher - ({"widget_base"} if module == "playground_controls" else set())))
         assert not bad, f"gan_lib.{module} imports {sorted(bad)}, which sit above it"

@@ -14,6 +14,7 @@ import pytest
 from conftest import build_tiny_gan
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from module_imports import gan_lib_parts
 
 import gan_lib as gl
 
@@ -881,29 +882,14 @@ def test_learning_rates_and_weights_show_exactly_as_set(playground):
     assert "Not applied" in c.status.value and c.d_lr.value == 7e-4 and shown(c.d_lr_slider) == 7e-4
 
 
-def gan_lib_imports(module: str) -> set[str]:
-    """The gan_lib modules that ``gan_lib/<module>.py`` imports (by its source, not by running it)."""
-    import ast
-    import pathlib
-
-    tree = ast.parse((pathlib.Path(__file__).parents[1] / "gan_lib" / f"{module}.py").read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return {name.split(".")[1] for name in names if name.startswith("gan_lib.")}
-
-
 def test_the_widget_modules_depend_one_way():
     # widget_base <- game_1d, playground_2d (with playground_settings) <- widgets, the public facade
     games = {"game_1d", "playground_2d"}
-    assert not gan_lib_imports("widget_base") & (games | {"playground_settings", "widgets"})
-    assert not gan_lib_imports("playground_settings") & (games | {"widget_base", "widgets"})
-    assert "widget_base" in gan_lib_imports("game_1d") and not gan_lib_imports("game_1d") & {"playground_2d", "widgets"}
-    assert {"widget_base", "playground_settings"} <= gan_lib_imports("playground_2d")
-    assert not gan_lib_imports("playground_2d") & {"game_1d", "widgets"}
-    assert games <= gan_lib_imports("widgets")
+    assert not gan_lib_parts("widget_base") & (games | {"playground_settings", "widgets"})
+    assert not gan_lib_parts("playground_settings") & (games | {"widget_base", "widgets"})
+    assert "widget_base" in gan_lib_parts("game_1d") and not gan_lib_parts("game_1d") & {"playground_2d", "widgets"}
+    assert {"widget_base", "playground_settings"} <= gan_lib_parts("playground_2d")
+    assert not gan_lib_parts("playground_2d") & {"game_1d", "widgets"}
+    assert games <= gan_lib_parts("widgets")
     for name in ("OneDimensionalGame", "Playground", "playground", "custom_centers", "tooltip"):  # the chapters' names
         assert hasattr(gl.widgets, name), name
