@@ -1,5 +1,5 @@
 """The first edition's recipes, as dicts: kept while ``book/results/stability.csv`` (made with
-them) and chapter 6's digits runs (``IMAGE_METHODS``) still use them.
+them) is still read.
 
 ``as_recipe`` turns a name of ``METHODS`` into a ``recipes.Recipe``; ``build`` builds it.  New
 code uses ``recipes.Recipe`` values (``recipes.ABLATION``, ``recipes.STABLE``) instead.
@@ -94,18 +94,6 @@ METHODS: dict[str, dict[str, Any]] = {
         lr_decay=0.5,
     ),
 }
-
-# The same two recipes for the DCGAN-style conv GANs of chapter 6 (``image_runs.train_images``).
-IMAGE_METHODS: dict[str, dict[str, Any]] = {
-    # As "vanilla" above: non-saturating loss, no regulariser, Adam 2e-4 (0.5, 0.999).
-    "vanilla": {**FIRST_EDITION_VANILLA, "tricks": {}},
-    # As "stable" above, with a shorter moving average (decay 0.995: the image runs are a few
-    # thousand steps) and R1 gamma 1.0 (of 1.0 and 0.3, tried on the digits with seed 0, 1.0 gave
-    # the lower classifier FID after 3,000 steps, 5.45 against 5.72: a small gap on one seed;
-    # scripts/image_r1_choice.py, book/results/image_r1_choice.csv).
-    "stable": {**METHODS["stable"], "tricks": {"r1": 1.0, "ema": 0.995}},
-}
-
 
 def recipe(method: str) -> dict[str, Any]:
     """A copy of the first edition's recipe called ``method`` (one of ``METHODS``), as a dict."""

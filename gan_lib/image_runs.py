@@ -14,8 +14,8 @@ and ``tutorial_discriminator``) for the same number of generator steps on the sa
 split, through ``judge.fashion_classifier``) every ``every`` steps, with the mean losses and
 a fixed-noise batch of samples; ``evaluate`` scores a finished generator.  The stored runs
 are made by ``scripts/fashion_runs.py``; ``load_stored`` reads them back and ``beats``
-compares two recipes' final scores over seeds.  ``train_images`` trains the first edition's
-conv GANs on the 8x8 digits (chapter 6's live runs).
+compares two recipes' final scores over seeds.  ``at_scale`` puts either recipe on small conv
+networks at a scale that trains live, and ``train_images`` trains it (chapter 6's 8x8 digits).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import keras
 import numpy as np
 
-from gan_lib import data, first_edition, judge, metrics, models, recipes, result_files, runtime, sweep, training
+from gan_lib import data, judge, metrics, models, recipes, result_files, runtime, sweep, training
 from gan_lib._checks import finite_array, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -296,59 +295,53 @@ def beats(stored: Stored, better: str, than: str, score: str = "fid") -> dict[st
 
 
 # ---------------------------------------------------------------------------------------------
-# The first edition's conv GANs on the 8x8 digits (chapter 6's live runs), with the two recipe
-# dicts of ``first_edition.IMAGE_METHODS``.
+# The same two recipes on small conv networks, at a scale that trains live (chapter 6's digits).
 
 
-def _optimizer_of(settings: dict[str, Any], learning_rate: float, updates: int) -> keras.optimizers.Optimizer:
-    """The optimiser of a recipe dict; ``updates`` is how many updates it will make (for the decay)."""
-    if settings["optimizer"] not in ("adam", "rmsprop"):
-        raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {settings['optimizer']!r}")
-    plain = recipes.Recipe("images", **{k: v for k, v in settings.items() if k != "tricks"})
-    return recipes.optimizer(plain, learning_rate, updates)
-
+def at_scale(chosen: recipes.Recipe | str, profile: runtime.Scale) -> recipes.Recipe:
+    """Recipe ``chosen`` (a ``Recipe`` or a name of ``RECIPES``) on the small conv networks
+    (``models.conv_generator`` / ``conv_discriminator``) with the steps, batch size, width and
+    noise size of ``profile`` (``runtime.choose_scale()``); every other setting is kept."""
+    chosen = recipe(chosen) if isinstance(chosen, str) else chosen
+    if not isinstance(chosen, recipes.Recipe):
+        raise ValueError(f"recipe must be a gan_lib.recipes.Recipe or one of {', '.join(RECIPES)}; got {chosen!r}")
+    if not isinstance(profile, runtime.Scale):
+        raise ValueError(f"profile must be a gan_lib.runtime.Scale, got {type(profile).__name__}")
+    return chosen.with_(
+        chosen.name,
+        network="conv",
+        steps=profile.steps,
+        batch_size=profile.batch_size,
+        width=profile.base_filters,
+        latent_dim=profile.latent_dim,
+    )
 
 
 def train_images(
     images: np.ndarray,
     *,
-    method: str,
+    recipe: recipes.Recipe | str,
     seed: int,
     profile: runtime.Scale,
     every: int | None = None,
     callback: Callable[[training.GAN, int], None] | None = None,
 ) -> training.GAN:
-    """Train a conv GAN (``models.conv_generator`` / ``conv_discriminator``) on ``images``.
+    """Train ``recipe`` (``at_scale(recipe, profile)``: the small conv networks at the scale of
+    ``profile``) on ``images`` of ``profile.image_shape``.
 
-    ``method`` is "vanilla" or "stable" (``first_edition.IMAGE_METHODS``); ``profile`` (``runtime.choose_scale()``)
-    sets the steps, batch size, network width and noise size.  As in ``train``, ``callback(gan,
-    steps_done)`` runs after every ``every`` steps and at the end.
+    As in ``sweep.train``, ``callback(gan, steps_done)`` runs after every ``every`` steps and at
+    the end; the batches are one seeded stream however often it runs.
     """
-    if not isinstance(method, str) or method not in first_edition.IMAGE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(first_edition.IMAGE_METHODS)}; got {method!r}")
-    if not isinstance(profile, runtime.Scale):
-        raise ValueError(f"profile must be a gan_lib.runtime.Scale, got {type(profile).__name__}")
+    chosen = at_scale(recipe, profile)
     seed = sweep._required_seed(seed)
     images = finite_array(images, "images", np.float32)
     if images.ndim != 4 or images.shape[1:] != profile.image_shape:
         raise ValueError(f"images must have shape (n, {', '.join(map(str, profile.image_shape))}), got {images.shape}")
-    if len(images) < profile.batch_size:
-        raise ValueError(f"images must have at least {profile.batch_size} rows (the batch size), got {len(images)}")
-    every = profile.steps if every is None else positive_int(every, "every")
+    if len(images) < chosen.batch_size:
+        raise ValueError(f"images must have at least {chosen.batch_size} rows (the batch size), got {len(images)}")
+    every = chosen.steps if every is None else positive_int(every, "every")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
-    settings = first_edition.IMAGE_METHODS[method]
-    keras.utils.set_random_seed(seed)
-    generator = models.conv_generator(profile.latent_dim, profile.image_shape, base_filters=profile.base_filters)
-    discriminator = models.conv_discriminator(profile.image_shape, base_filters=profile.base_filters)
-    gan = training.GAN(generator, discriminator, latent_dim=profile.latent_dim, seed=seed)
-    gan.compile(
-        _optimizer_of(settings, settings["d_lr"], profile.steps),
-        _optimizer_of(settings, settings["g_lr"], profile.steps),
-        loss=settings["loss"],
-        **settings["tricks"],
-    )
-    sweep._fit_in_chunks(
-        gan, images, profile.batch_size, seed=seed, until=profile.steps, every=every, callback=callback
-    )
+    gan = recipes.build_gan(chosen, profile.image_shape, seed=seed)
+    sweep._fit_in_chunks(gan, images, chosen.batch_size, seed=seed, until=chosen.steps, every=every, callback=callback)
     return gan

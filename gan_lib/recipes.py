@@ -57,20 +57,21 @@ TRICKS = (
 STEPS = 15_000  # generator steps of every row of the ablation
 
 
-NETWORKS = ("mlp", "dcgan_tutorial")
+NETWORKS = ("mlp", "dcgan_tutorial", "conv")
 
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
-    """Everything that decides how a 2-D GAN is trained, apart from the data and the seed.
+    """Everything that decides how a GAN is trained, apart from the data and the seed.
 
-    ``network`` is "mlp" (``width`` units in each of ``depth`` hidden layers) or
+    ``network`` is "mlp" (``width`` units in each of ``depth`` hidden layers),
     "dcgan_tutorial", the TensorFlow DCGAN tutorial's conv networks for 28x28 images
     (``models.tutorial_generator``; ``width`` is their base number of filters, 64 in the
-    tutorial, and ``depth`` is not used).  ``lr_decay`` is the fraction of the steps, at the
-    end, over which both learning rates fall linearly to 0 (0: constant rates).  A
-    discriminator's schedule counts its own updates, so with ``d_steps`` k it is stretched over
-    k times as many updates.  ``beta_1``/``beta_2``
+    tutorial, and ``depth`` is not used), or "conv", the small DCGAN-style networks sized from
+    the image shape (``models.conv_generator``; ``width`` is their base number of filters).
+    ``lr_decay`` is the fraction of the steps, at the end, over which both learning rates fall
+    linearly to 0 (0: constant rates).  A discriminator's schedule counts its own updates, so
+    with ``d_steps`` k it is stretched over k times as many updates.  ``beta_1``/``beta_2``
     are Adam's; ``rho`` is RMSprop's.  ``source`` says where the settings come from.
     """
 
@@ -180,8 +181,9 @@ def optimizer(recipe: Recipe, learning_rate: float, updates: int) -> keras.optim
 def build_gan(recipe: Recipe, data_dim: int | tuple[int, ...], *, seed: int) -> training.GAN:
     """A fresh, compiled, untrained GAN set up as ``recipe`` says.
 
-    ``data_dim`` is the size of a point for the "mlp" networks, and the image shape
-    (28, 28, 1) for "dcgan_tutorial".  ``seed`` fixes the weights
+    ``data_dim`` is the size of a point for the "mlp" networks, the image shape
+    (28, 28, 1) for "dcgan_tutorial", and any image shape (height, width, channels) with the
+    height and width divisible by 4 for "conv".  ``seed`` fixes the weights
     (``keras.utils.set_random_seed``) and the noise stream.  The learning-rate decay is
     scheduled over ``recipe.steps``.
     """
@@ -189,7 +191,7 @@ def build_gan(recipe: Recipe, data_dim: int | tuple[int, ...], *, seed: int) -> 
         raise ValueError(f"recipe must be a gan_lib.recipes.Recipe, got {type(recipe).__name__}")
     if recipe.network == "mlp":
         data_dim = positive_int(data_dim, "data_dim")
-    elif data_dim != models.TUTORIAL_IMAGE_SHAPE:
+    elif recipe.network == "dcgan_tutorial" and data_dim != models.TUTORIAL_IMAGE_SHAPE:
         raise ValueError(f"the dcgan_tutorial networks make images of shape {models.TUTORIAL_IMAGE_SHAPE}, "
                          f"got data_dim {data_dim!r}")
     if seed is None:
@@ -200,6 +202,13 @@ def build_gan(recipe: Recipe, data_dim: int | tuple[int, ...], *, seed: int) -> 
         generator = models.mlp_generator(recipe.latent_dim, data_dim, width=recipe.width, depth=recipe.depth)
         discriminator = models.mlp_discriminator(
             recipe.pack * data_dim, width=recipe.width, depth=recipe.depth, spectral_norm=recipe.spectral_norm
+        )
+    elif recipe.network == "conv":
+        if recipe.pack != 1:
+            raise ValueError("the conv networks take no packing")
+        generator = models.conv_generator(recipe.latent_dim, data_dim, base_filters=recipe.width)
+        discriminator = models.conv_discriminator(
+            data_dim, base_filters=recipe.width, spectral_norm=recipe.spectral_norm
         )
     else:
         if recipe.pack != 1 or recipe.spectral_norm:

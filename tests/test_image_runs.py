@@ -55,6 +55,21 @@ def test_build_gan_builds_the_tutorial_networks_for_images_only():
         recipes.build_gan(recipes.BASE, (28, 28, 1), seed=0)  # an MLP recipe takes a point size
 
 
+def test_build_gan_builds_the_small_conv_networks_for_any_image_shape():
+    recipe = image_runs.RECIPE.with_("small", network="conv", width=8, latent_dim=4)
+    for shape in [(8, 8, 1), (12, 16, 3)]:
+        gan = recipes.build_gan(recipe, shape, seed=0)
+        assert models.same_architecture(gan.generator, models.conv_generator(4, shape, base_filters=8))
+        assert models.same_architecture(gan.discriminator, models.conv_discriminator(shape, base_filters=8))
+        assert gan.r1 == 1.0
+    spectral = recipes.build_gan(recipe.with_("sn", spectral_norm=True), (8, 8, 1), seed=0)
+    assert isinstance(spectral.discriminator.layers[0], keras.layers.SpectralNormalization)
+    with pytest.raises(ValueError, match="packing"):
+        recipes.build_gan(recipe.with_("packed", pack=2), (8, 8, 1), seed=0)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        recipes.build_gan(recipe, (10, 10, 1), seed=0)
+
+
 def test_the_image_recipes_differ_as_their_sources_say():
     tutorial, recipe = image_runs.TUTORIAL, image_runs.RECIPE
     assert (tutorial.d_lr, tutorial.g_lr, tutorial.beta_1, tutorial.beta_2) == (1e-4, 1e-4, 0.9, 0.999)

@@ -256,20 +256,36 @@ def test_train_images_follows_the_recipe_and_calls_back():
     images, _ = data.digits("train")
     seen = []
     gan = image_runs.train_images(
-        images, method="stable", seed=0, profile=tiny_profile(), every=8, callback=lambda g, s: seen.append(s)
+        images, recipe="recipe", seed=0, profile=tiny_profile(), every=8, callback=lambda g, s: seen.append(s)
     )
     assert seen == [8, 16, 20] and gan.steps_done() == 20
-    assert (gan.r1, gan.ema) == (1.0, 0.995) and gan.ema_generator is not None
+    assert (gan.r1, gan.ema, gan.ema_generator) == (1.0, 0.0, None)
+    assert float(gan.d_optimizer.beta_1) == 0.5 and float(gan.g_optimizer.beta_2) == 0.9
+    assert gan.generator.input_shape == (None, 8) and gan.discriminator.layers[0].filters == 8
     samples = gan.sample(5, seed=0)
     assert samples.shape == (5, 8, 8, 1) and np.all(np.abs(samples) <= 1.0)
-    vanilla = image_runs.train_images(images, method="vanilla", seed=0, profile=tiny_profile(steps=4))
-    assert (vanilla.r1, vanilla.ema, vanilla.steps_done()) == (0.0, 0.0, 4)
+    tutorial = image_runs.train_images(images, recipe=image_runs.TUTORIAL, seed=0, profile=tiny_profile(steps=4))
+    assert (tutorial.r1, tutorial.steps_done(), float(tutorial.d_optimizer.beta_1)) == (0.0, 4, 0.9)
+    # The batches are one stream however often the callback runs: the same weights either way.
+    once = image_runs.train_images(images, recipe="recipe", seed=0, profile=tiny_profile())
+    for a, b in zip(gan.generator.get_weights(), once.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_at_scale_keeps_the_recipe_and_takes_the_scale():
+    profile = tiny_profile(steps=30, batch_size=16)
+    scaled = image_runs.at_scale("recipe", profile)
+    assert (scaled.network, scaled.steps, scaled.batch_size, scaled.width, scaled.latent_dim) == ("conv", 30, 16, 8, 8)
+    kept = {k: v for k, v in vars(scaled).items() if k not in ("network", "steps", "batch_size", "width", "latent_dim")}
+    assert kept == {k: v for k, v in vars(image_runs.RECIPE).items() if k in kept}
+    assert image_runs.at_scale(image_runs.TUTORIAL, profile).d_lr == 1e-4
 
 
 @pytest.mark.parametrize(
     "changes, name",
     [
-        ({"method": "wgan_gp"}, "method"),
+        ({"recipe": "wgan_gp"}, "recipe"),
+        ({"recipe": 3}, "recipe"),
         ({"seed": None}, "seed"),
         ({"profile": "cpu"}, "profile"),
         ({"images": np.zeros((40, 8, 8), np.float32)}, "images"),
@@ -279,7 +295,7 @@ def test_train_images_follows_the_recipe_and_calls_back():
     ],
 )
 def test_train_images_names_bad_arguments(changes, name):
-    arguments = {"images": np.zeros((40, 8, 8, 1), np.float32), "method": "stable", "seed": 0}
+    arguments = {"images": np.zeros((40, 8, 8, 1), np.float32), "recipe": "recipe", "seed": 0}
     arguments.update(profile=tiny_profile())
     arguments.update(changes)
     with pytest.raises(ValueError, match=name):
