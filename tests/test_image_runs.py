@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_lib import image_runs, judge, models, recipes
+from gan_lib import image_runs, judge, models, recipes, result_files, runtime
 
 
 def tutorial_generator_params(f: int) -> int:
@@ -86,6 +86,23 @@ def test_the_image_recipes_differ_as_their_sources_say():
     assert image_runs.recipe("tutorial") is tutorial
     with pytest.raises(ValueError, match="tutorial, recipe"):
         image_runs.recipe("stable")
+
+
+def test_the_recipes_r1_weight_is_the_stored_comparisons_choice():
+    """RECIPE's gamma is the one with the lowest median classifier FID in image_r1_choice.csv,
+    and that file was made with RECIPE's other settings (at the digits' CPU scale)."""
+    origin, rows = result_files.read_csv(result_files.RESULTS.parent / "image_r1_choice.csv")
+    scores: dict[float, list[float]] = {}
+    for row in rows:
+        scores.setdefault(float(row["r1_gamma"]), []).append(float(row["classifier_fid"]))
+    assert len(scores) >= 2 and all(len(fids) >= 3 for fids in scores.values())
+    assert min(scores, key=lambda gamma: np.median(scores[gamma])) == image_runs.RECIPE.r1
+    cpu = runtime._SCALES[("cpu", "digits")]  # the scale the comparison ran at, GPU or not
+    profile = runtime.Scale(name="cpu", dataset="digits", image_shape=(8, 8, 1), reason="stored", **cpu)
+    for gamma in scores:
+        tried = image_runs.at_scale(image_runs.RECIPE.with_("tried", r1=gamma), profile)
+        assert tried.matches(origin[f"recipe r1 {gamma}"]), gamma
+    assert "+uncommitted" not in origin["commit"]
 
 
 def tiny_judge() -> judge.ImageClassifier:
