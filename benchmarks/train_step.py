@@ -20,22 +20,33 @@ metric trackers (off: ``compile(trackers=False)``), tf.data's autotuning of ``as
 (on: it delays the end of every ``fit`` call), and the hand loop fed by
 ``gl.data.as_dataset`` instead of the tutorial's pipeline (the data lever).
 
+``--flops`` also says how far each case is from this CPU's limit (``benchmarks/flops.py``):
+the floating-point operations of one training step, counted from the hand-written step's
+traced graph (and checked against a per-layer count), times each way's median steps/s, as a
+fraction of the peak: a large float32 matmul through TensorFlow on the same threads, timed in
+every repeat after the ways; the peak is the fastest of those repeats (other load on the machine
+only slows a matmul down, so the fastest is the closest to the CPU's limit).
+``--flops-csv PATH`` writes those numbers as a table too.
+
 The "fashion" case is the tutorial's own ground: its networks at full size on 28x28
 Fashion-MNIST, batch 256; a step there costs about 30 ring steps, so it times 1/30 of
 ``--steps`` (at least 5).
 
     python benchmarks/train_step.py [--repeats 5] [--steps 300] [--cases ring digits fashion] [--levers]
+                                    [--flops [--flops-csv PATH] [--peak-size 2048]]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import flops  # benchmarks/flops.py, next to this script
 import keras
 import numpy as np
 import tensorflow as tf
@@ -193,6 +204,35 @@ def _rate(steps_per_second: float) -> str:
     return f"{steps_per_second:.1f}" if steps_per_second >= 1 else f"{steps_per_second:.3g}"
 
 
+def flops_lines(
+    case: Case, count: flops.StepFlops, results: dict[str, list[float]], peaks: list[float], size: int
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The --flops report of one case: printed lines and CSV rows (achieved FLOP/s = FLOPs per
+    step x median steps/s; fraction = that / the fastest peak of the same repeats)."""
+    peak = max(peaks)
+    intra, inter = flops.thread_settings()
+    lines = [
+        f"{case.name}: FLOPs per step {count.total:.4g} (traced graph; its matmuls and convolutions "
+        f"{count.matmul_conv:.4g}, per-layer count {count.analytic:.4g})",
+        f"{case.name}: peak {peak:.3g} FLOP/s (float32 {size}x{size} matmul, intra-op threads {intra}, "
+        f"inter-op {inter}, 0 = TensorFlow's default; the fastest of {len(peaks)} repeats, "
+        f"slowest {min(peaks):.3g})",
+    ]
+    rows = []
+    for way, rates in results.items():
+        steps_per_second = statistics.median(rates)
+        achieved = count.total * steps_per_second
+        lines.append(
+            f"{case.name}: {way} {_rate(steps_per_second)} steps/s x {count.total:.4g} = {achieved:.3g} FLOP/s, "
+            f"{achieved / peak:.2f} of peak"
+        )
+        rows.append({
+            "case": case.name, "way": way, "flops_per_step": count.total, "steps_per_s": steps_per_second,
+            "flop_per_s": achieved, "peak_flop_per_s": peak, "fraction_of_peak": achieved / peak,
+        })
+    return lines, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -202,21 +242,42 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES),
                         help="fashion needs Fashion-MNIST (scripts/install_fashion_mnist.sh)")
     parser.add_argument("--levers", action="store_true", help="also time each speed lever on its own")
+    parser.add_argument("--flops", action="store_true",
+                        help="also count each step's FLOPs and report achieved FLOP/s as a fraction of the peak")
+    parser.add_argument("--flops-csv", metavar="PATH", help="with --flops: also write its numbers to this CSV file")
+    parser.add_argument("--peak-size", type=int, default=2048, help="with --flops: the peak's matmul size")
     args = parser.parse_args()
+    if args.flops_csv and not args.flops:
+        parser.error("--flops-csv needs --flops")
     print(gl.runtime.describe())
     ratios = []
+    csv_rows: list[dict[str, Any]] = []
     for case_name in args.cases:
         case = CASES[case_name]()
         ways = ways_to_time(case, args)
+        count = flops.count_step(case, make_step) if args.flops else None
         results: dict[str, list[float]] = {name: [] for name in ways}
+        peaks: list[float] = []
         for repeat in range(args.repeats):
             for name, way in ways.items():
                 results[name].append(way())
             ratios.append(results["gan_lib"][-1] / results["hand"][-1])
             latest = ", ".join(f"{k} {_rate(v[-1])}" for k, v in results.items())
             print(f"  {case.name}, repeat {repeat + 1}: {latest}")
+            if count is not None:
+                peaks.append(flops.peak_flops(flops.thread_settings(), size=args.peak_size))
+                print(f"  {case.name}, repeat {repeat + 1}: peak {peaks[-1]:.3g} FLOP/s")
         medians = ", ".join(f"{k} {_rate(statistics.median(v))}" for k, v in results.items())
         print(f"{case.name}: median steps/s {medians}")
+        if count is not None:
+            lines, rows = flops_lines(case, count, results, peaks, args.peak_size)
+            print("\n".join(lines))
+            csv_rows += rows
+    if args.flops_csv:
+        with open(args.flops_csv, "w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=list(csv_rows[0]))
+            writer.writeheader()
+            writer.writerows(csv_rows)
     print(f"speedup: {statistics.median(ratios):.2f}")
 
 
