@@ -145,3 +145,18 @@ def test_the_benchmark_reports_flops_and_keeps_its_speedup_line(tmp_path):
         assert float(row["fraction_of_peak"]) == pytest.approx(achieved / peak)
         assert 0 < achieved and math.isfinite(peak) and peak > 0
         assert any(line.startswith(f"ring MLP, batch 512: {row['way']} ") and "of peak" in line for line in lines)
+
+
+def test_the_readme_reports_the_stored_flops_run():
+    """The README's table of fractions of peak is the stored run's (book/results/bench_flops.csv)."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    rows = [line for line in (root / "book" / "results" / "bench_flops.csv").read_text().splitlines()
+            if not line.startswith("#")]
+    stored = list(csv.DictReader(rows))
+    readme = (root / "README.md").read_text()
+    labels = {"ring MLP, batch 512": "| ring MLP, batch 512 |", "digits conv, batch 128": "| digits conv, batch 128 |",
+              "Fashion-MNIST, DCGAN tutorial networks, batch 256": "| Fashion-MNIST, tutorial networks, batch 256 |"}
+    for case, label in labels.items():
+        line = next(line for line in readme.splitlines() if line.startswith(label))
+        fractions = [f"{float(row['fraction_of_peak']):.2f}" for row in stored if row["case"] == case]
+        assert line.split("|")[3:6] == [f" {f} " for f in fractions], (case, line, fractions)
