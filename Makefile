@@ -55,9 +55,11 @@ strict-book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(BIN)/python scripts/book_times.py --budget 600
 
-## bench: gl.GAN.fit against a hand-written tf.function loop and an eager loop; last line "speedup: X.XX"
+## bench: gl.GAN.fit against a hand-written tf.function loop and an eager loop, each as a fraction
+## of this CPU's peak (--flops); last line "speedup: X.XX"
 bench: $(STAMP)
-	$(BIN)/python benchmarks/train_step.py
+	sh scripts/install_fashion_mnist.sh
+	$(BIN)/python benchmarks/train_step.py --flops
 
 ## notebooks-twice: every chapter run twice in one kernel (re-running must not break a chapter)
 notebooks-twice: $(STAMP)
