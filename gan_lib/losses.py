@@ -137,3 +137,21 @@ def get(name: str | AdversarialLoss) -> AdversarialLoss:
     if name not in _LOSSES:
         raise ValueError(f"loss must be one of {', '.join(NAMES)}; got name={name!r}")
     return _LOSSES[name]
+
+
+def generator_gradient_norm(generator, discriminator, noise, loss: str | AdversarialLoss = "non_saturating") -> float:
+    """How hard ``loss`` pushes the generator: the global norm of the gradient of its generator
+    term with respect to the generator's trainable weights, on one batch of ``noise``, with the
+    discriminator held as it is (both networks called in inference mode).
+
+    ``generator`` and ``discriminator`` are Keras models; ``loss`` is a name of ``NAMES`` or an
+    ``AdversarialLoss``.
+    """
+    chosen = get(loss)
+    noise = real_tensor(noise, "noise")
+    with tf.GradientTape() as tape:
+        value = chosen.generator(discriminator(generator(noise)))
+    gradients = tape.gradient(value, generator.trainable_variables)
+    if not generator.trainable_variables or any(g is None for g in gradients):
+        raise ValueError("the generator has no trainable weights that the loss depends on")
+    return float(tf.linalg.global_norm(gradients))

@@ -115,3 +115,31 @@ def test_unknown_name_lists_the_known_ones():
 def test_get_passes_a_loss_object_through():
     loss = losses.get("hinge")
     assert losses.get(loss) is loss
+
+
+def test_generator_gradient_norm_against_a_closed_form():
+    """G(z) = w z and D(x) = a x (one weight each): the non-saturating loss
+    mean(softplus(-a w z)) has d/dw = mean(-a z sigmoid(-a w z)); the minimax loss
+    -mean(softplus(a w z)) has d/dw = -mean(a z sigmoid(a w z))."""
+    w, a = 0.7, -1.3
+    generator = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    discriminator = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    generator.set_weights([np.array([[w]], np.float32)])
+    discriminator.set_weights([np.array([[a]], np.float32)])
+    z = np.random.default_rng(0).standard_normal((64, 1)).astype(np.float32)
+    logits = a * w * z[:, 0].astype(np.float64)
+    sigmoid = 1 / (1 + np.exp(-logits))
+    expected = {
+        "non_saturating": abs(np.mean(-a * z[:, 0] * (1 - sigmoid))),
+        "minimax": abs(np.mean(-a * z[:, 0] * sigmoid)),
+        "wasserstein": abs(np.mean(-a * z[:, 0])),
+    }
+    for name, value in expected.items():
+        assert losses.generator_gradient_norm(generator, discriminator, z, name) == pytest.approx(value, rel=1e-5)
+    default = losses.generator_gradient_norm(generator, discriminator, z)
+    assert default == pytest.approx(expected["non_saturating"], rel=1e-5)
+    with pytest.raises(ValueError, match="loss"):
+        losses.generator_gradient_norm(generator, discriminator, z, "hinge_squared")
+    frozen = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, trainable=False)])
+    with pytest.raises(ValueError, match="trainable"):
+        losses.generator_gradient_norm(frozen, discriminator, z)
