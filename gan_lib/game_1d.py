@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from gan_lib import plotting
+from gan_lib import models, plotting, recipes
 from gan_lib._checks import finite_array, number_pair, positive_int, real_array
 from gan_lib._checks import seed as check_seed
 from gan_lib.training import GAN
@@ -33,7 +33,31 @@ from gan_lib.widget_base import (
     _tip,
 )
 
-__all__ = ["OneDimensionalGame"]
+__all__ = ["OneDimensionalGame", "line_gan"]
+
+
+def line_gan(decay_steps: int | None = 4000) -> GAN:
+    """A fresh 1-D GAN, the one chapters 1 and 2 play with.
+
+    A generator from 1 noise number to 1 point and a discriminator from 1 point to a logit, each
+    an MLP of 2 hidden layers of 64 units (``models.mlp_generator`` / ``mlp_discriminator``);
+    the non-saturating loss; Adam with betas (0.5, 0.9), the discriminator at 2e-3 and the
+    generator at 5e-4 (a faster D keeps its curve close to its best for the current G), both
+    falling linearly to 0 over ``decay_steps`` updates of each player (``recipes.DecayAtEnd``),
+    or constant with ``decay_steps`` None.  Call ``keras.utils.set_random_seed`` first for
+    fixed weights.
+    """
+    if decay_steps is not None:
+        decay_steps = positive_int(decay_steps, "decay_steps")
+
+    def adam(rate: float) -> keras.optimizers.Optimizer:
+        schedule = rate if decay_steps is None else recipes.DecayAtEnd(rate, 0, decay_steps)
+        return keras.optimizers.Adam(schedule, beta_1=0.5, beta_2=0.9)
+
+    gan = GAN(models.mlp_generator(1, 1, width=64, depth=2), models.mlp_discriminator(1, width=64, depth=2),
+              latent_dim=1)
+    gan.compile(d_optimizer=adam(2e-3), g_optimizer=adam(5e-4), loss="non_saturating")
+    return gan
 
 
 class OneDimensionalGame(InteractiveGame):

@@ -104,6 +104,21 @@ def test_snapshot_and_draw(game):
     assert ax.get_title() == "D updates 0, G updates 0"
 
 
+def test_line_gan_is_the_chapters_1d_gan():
+    gan = gl.game_1d.line_gan(decay_steps=100)
+    assert gan.generator.input_shape == (None, 1) and gan.generator.output_shape == (None, 1)
+    assert [layer.units for layer in gan.discriminator.layers if hasattr(layer, "units")] == [64, 64, 1]
+    assert gan.adversarial_loss.name == "non_saturating"
+    for optimizer, rate in ((gan.d_optimizer, 2e-3), (gan.g_optimizer, 5e-4)):
+        assert (float(optimizer.beta_1), float(optimizer.beta_2)) == (0.5, 0.9)
+        schedule = optimizer.learning_rate if callable(optimizer.learning_rate) else optimizer._learning_rate
+        assert [float(schedule(step)) for step in (0, 50, 100)] == pytest.approx([rate, rate / 2, 0.0])
+    constant = gl.game_1d.line_gan(decay_steps=None)
+    assert float(constant.d_optimizer.learning_rate) == pytest.approx(2e-3)
+    with pytest.raises(ValueError, match="decay_steps"):
+        gl.game_1d.line_gan(decay_steps=0)
+
+
 def test_bad_arguments_raise_value_error():
     real = np.zeros((10, 1), np.float32)
     with pytest.raises(ValueError, match="real"):
