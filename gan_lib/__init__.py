@@ -18,7 +18,8 @@ The modules, from the bottom up (a module imports only from its own row and the 
   recipe dicts, above it), ``result_files`` (CSVs with
   provenance), ``results`` (summaries, tests, tables), ``bar`` (the bar for the recipe),
   ``published`` (the papers' numbers),
-  ``sweep`` (runs and sweeps; the command line is ``python -m gan_lib``), ``image_runs``
+  ``chunked`` (training in chunks, measured between them), ``sweep`` (runs and sweeps; the
+  command line is ``python -m gan_lib``), ``image_runs``
   (chapter 6's runs on Fashion-MNIST; ``image_report``, what the chapter reports of them),
   ``runtime``, ``exercises``;
 - ``plotting`` (it re-exports ``plotting_images`` and ``plotting_1d``); ``widgets`` (the two
@@ -71,6 +72,7 @@ _import_tensorflow_quietly()
 from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
     bar,
     checkpoints,
+    chunked,
     data,
     dirac,
     divergence,
@@ -103,6 +105,7 @@ __all__ = [
     "GAN",
     "bar",
     "checkpoints",
+    "chunked",
     "data",
     "dirac",
     "divergence",

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gan_lib import data, judge, metrics, models, recipes, result_files, runtime, sweep, training
+from gan_lib import chunked, data, judge, metrics, models, recipes, result_files, runtime, training
 from gan_lib._checks import finite_array, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -330,10 +330,10 @@ def train_images(
     ``profile``) on ``images`` of ``profile.image_shape``.
 
     As in ``sweep.train``, ``callback(gan, steps_done)`` runs after every ``every`` steps and at
-    the end; the batches are one seeded stream however often it runs.
+    the end; the batches are one seeded stream however often it runs (``chunked.fit_in_chunks``).
     """
     chosen = at_scale(recipe, profile)
-    seed = sweep._required_seed(seed)
+    seed = chunked.required_seed(seed)
     images = finite_array(images, "images", np.float32)
     if images.ndim != 4 or images.shape[1:] != profile.image_shape:
         raise ValueError(f"images must have shape (n, {', '.join(map(str, profile.image_shape))}), got {images.shape}")
@@ -343,5 +343,5 @@ def train_images(
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
     gan = recipes.build_gan(chosen, profile.image_shape, seed=seed)
-    sweep._fit_in_chunks(gan, images, chosen.batch_size, seed=seed, until=chosen.steps, every=every, callback=callback)
+    chunked.fit_in_chunks(gan, images, chosen.batch_size, seed=seed, until=chosen.steps, every=every, callback=callback)
     return gan

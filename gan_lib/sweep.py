@@ -21,17 +21,9 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import data, first_edition, metrics, recipes, result_files, runtime, training
+from gan_lib import chunked, data, first_edition, metrics, recipes, result_files, runtime, training
 from gan_lib._checks import finite_matrix, positive_int
-from gan_lib._checks import seed as check_seed
 from gan_lib.result_files import RESULTS
-
-
-def _required_seed(seed: object) -> int:
-    """A run's seed: a non-negative integer (None is not allowed: runs must be reproducible)."""
-    if seed is None:
-        raise ValueError("seed must be a non-negative integer, got None")
-    return check_seed(seed)
 
 
 def train(
@@ -55,7 +47,7 @@ def train(
     """
     points = finite_matrix(points, "points").astype(np.float32)
     chosen = first_edition.as_recipe(method, steps=steps)
-    seed = _required_seed(seed)
+    seed = chunked.required_seed(seed)
     if len(points) < chosen.batch_size:
         raise ValueError(
             f"points must have at least {chosen.batch_size} rows (the batch size of {chosen.name!r}), got {len(points)}"
@@ -68,34 +60,8 @@ def train(
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
     gan = recipes.build_gan(chosen, points.shape[1], seed=seed)
-    _fit_in_chunks(gan, points, chosen.batch_size, seed=seed, until=until, every=every, callback=callback)
+    chunked.fit_in_chunks(gan, points, chosen.batch_size, seed=seed, until=until, every=every, callback=callback)
     return gan
-
-
-def _fit_in_chunks(
-    gan: training.GAN,
-    rows: np.ndarray,
-    batch_size: int,
-    *,
-    seed: int,
-    until: int,
-    every: int,
-    callback: Callable[[training.GAN, int], None] | None,
-) -> None:
-    """``until`` training steps, in ``fit`` calls of ``every`` steps, with ``callback`` after each.
-
-    The chunks read one continuous stream of batches: Keras restarts a dataset at every ``fit``
-    call, so each chunk starts the stream where the previous one stopped (``start=done``).
-    How often a run is scored therefore does not change the run.
-    """
-    done = 0
-    while done < until:
-        chunk = min(every, until - done)
-        dataset = data.as_dataset(rows, batch_size, seed=seed, start=done)
-        gan.fit(dataset, epochs=1, steps_per_epoch=chunk, verbose=0)
-        done += chunk
-        if callback is not None:
-            callback(gan, done)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +158,7 @@ def run(
     the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
     """
     name = first_edition.as_recipe(method).name
-    seed = _required_seed(seed)
+    seed = chunked.required_seed(seed)
     points, centers, std = sweep_dataset(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
@@ -241,7 +207,7 @@ def runs_like_the_sweep(
     for method, dataset, seed in jobs:  # every name checked before a process is started
         first_edition.as_recipe(method)
         sweep_dataset(dataset)
-        checked.append((method, dataset, _required_seed(seed)))
+        checked.append((method, dataset, chunked.required_seed(seed)))
     context = multiprocessing.get_context("spawn")
     with context.Pool(min(len(checked), os.cpu_count() or 1), initializer=single_threaded) as pool:
         pending = [
@@ -329,7 +295,7 @@ def sweep_jobs(
             raise ValueError(f"each job must be a (Recipe, dataset, seed) tuple, got {job!r}")
         if not isinstance(job[1], str) or job[1] not in MIXTURES:
             raise ValueError(f"datasets must be among {', '.join(MIXTURES)}; got {job[1]!r}")
-        _required_seed(job[2])
+        chunked.required_seed(job[2])
     named: dict[str, recipes.Recipe] = {}
     for job in jobs:
         if named.setdefault(job[0].name, job[0]) != job[0]:
