@@ -45,6 +45,7 @@ def test_final_table_gives_median_and_range_and_flags_memorisation():
     table = image_report.final_table(stored_runs(), ["a", "b"], labels={"a": "recipe A"})
     assert "<table" in table and "recipe A" in table
     assert "3.0 [1.0, 6.0]" in table  # FID: median 3 of (3, 6, 1)
+    assert ">0.2500 [0.2500, 0.2500]<" in table  # recall to 4 digits: chapter 6's smallest is 0.0001
     assert ">40.0<" in table  # one seed: the value alone
     rows = table.split("<tr>")[2:]
     assert rows[0].rstrip().endswith("yes</td></tr>") and "no</td>" in rows[1]
