@@ -91,12 +91,15 @@ def ablation_jobs() -> list[tuple[recipes.Recipe, str, int]]:
     ``recipes.KEY_ROWS`` with seeds 5-9 too, and the ``HELD_OUT_RECIPES`` on the ``HELD_OUT``
     mixtures with seeds 0-4.  Order: ``FIRST_ROWS`` with seeds 0-4, then the key rows' seeds
     5-9, then the held-out mixtures (the choice between the candidates rests on them), then
-    the other rows with seeds 0-4; seeds outermost within each part, so that a sweep stopped
-    part-way has whole seeds of the rows it reached.
+    the source's proposals on both baselines (``recipes.PROPOSAL_ROWS``, which retire the first
+    edition's table), then the other rows, each with seeds 0-4; seeds outermost within each
+    part, so that a sweep stopped part-way has whole seeds of the rows it reached.
     """
     first = [recipes.get(name) for name in FIRST_ROWS]
     key = [recipes.get(name) for name in recipes.KEY_ROWS]
-    rest = [chosen for name, chosen in recipes.ABLATION.items() if name not in FIRST_ROWS]
+    proposals = [recipes.get(name) for name in recipes.PROPOSAL_ROWS]
+    placed = set(FIRST_ROWS) | set(recipes.PROPOSAL_ROWS)
+    rest = [chosen for name, chosen in recipes.ABLATION.items() if name not in placed]
     candidates = [recipes.get(name) for name in HELD_OUT_RECIPES]
 
     def part(rows: list[recipes.Recipe], seeds: range, datasets: Sequence[str]) -> list[tuple[Any, str, int]]:
@@ -106,6 +109,7 @@ def ablation_jobs() -> list[tuple[recipes.Recipe, str, int]]:
         part(first, range(5), DATASETS)
         + part(key, range(5, 10), DATASETS)
         + part(candidates, range(5), list(HELD_OUT))
+        + part(proposals, range(5), DATASETS)
         + part(rest, range(5), DATASETS)
     )
 

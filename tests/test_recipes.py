@@ -195,6 +195,13 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
     assert all(s >= 5 and r.name in recipes.KEY_ROWS for r, _, s in jobs[start - key_extra : start])
     first = {r.name for r, _, _ in jobs[: 2 * 5 * len(sweep.FIRST_ROWS)]}
     assert first == set(sweep.FIRST_ROWS)
+    # Then the source's proposals on both baselines, then every other row.
+    after = start + len(expected)
+    proposals = jobs[after : after + 2 * 5 * len(recipes.PROPOSAL_ROWS)]
+    assert {(r.name, d, s) for r, d, s in proposals} == {
+        (n, d, s) for n in recipes.PROPOSAL_ROWS for d in sweep.DATASETS for s in range(5)
+    }
+    assert len(recipes.PROPOSAL_ROWS) == 8 and all(n in recipes.ABLATION for n in recipes.PROPOSAL_ROWS)
 
 
 @pytest.mark.slow
