@@ -18,7 +18,8 @@ The modules, from the bottom up (a module imports only from its own row and the 
   recipe dicts, above it), ``result_files`` (CSVs with
   provenance), ``results`` (summaries, tests, tables), ``bar`` (the bar for the recipe),
   ``published`` (the papers' numbers),
-  ``chunked`` (training in chunks, measured between them), ``sweep`` (runs and sweeps; the
+  ``chunked`` (``train``: the one loop that trains a recipe, in chunks measured between
+  them), ``sweep`` (the sweep's runs and sweeps; the
   command line is ``python -m gan_lib``), ``image_runs``
   (chapter 6's runs on Fashion-MNIST; ``image_report``, what the chapter reports of them),
   ``runtime``, ``exercises``;

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gan_lib import chunked, data, judge, metrics, models, recipes, result_files, runtime, training
+from gan_lib import chunked, judge, metrics, models, recipes, result_files, runtime, training
 from gan_lib._checks import finite_array, positive_int
 from gan_lib._checks import seed as check_seed
 
@@ -117,8 +117,8 @@ def train_and_measure(
 ) -> tuple[training.GAN, Record]:
     """Train ``chosen`` on ``train_images`` for ``chosen.steps`` steps, measuring every ``every``.
 
-    Batches are drawn with ``data.as_dataset`` (reshuffled every pass, seeded by ``seed``), one
-    stream however often the run is measured.
+    ``chunked.fit_in_chunks`` trains it: batches from ``data.as_dataset`` (reshuffled every
+    pass, seeded by ``seed``), one stream however often the run is measured.
     Each measurement records the classifier FID of ``fid_samples`` generated images against
     ``test_images`` (both from the averaged generator when the recipe has an EMA, and from
     the raw one), the mean losses since the last measurement, and 36 samples of fixed noise.
@@ -147,31 +147,34 @@ def train_and_measure(
             raise ValueError(f"{state_path}: the state is at step {gan.steps_done()}, its record is not")
         if log is not None:
             log(f"{chosen.name} seed {seed}: continuing from step {gan.steps_done()} ({state_path})")
-    start, trained = time.perf_counter(), (record.seconds[-1] if record.seconds else 0.0)
-    while gan.steps_done() < chosen.steps:
-        steps = min(every, chosen.steps - gan.steps_done())
-        began = time.perf_counter()
-        # Keras restarts a dataset at every fit call: each chunk continues the stream (start=...).
-        batches = data.as_dataset(train_images, chosen.batch_size, seed=seed, start=gan.steps_done())
-        gan.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
-        trained += time.perf_counter() - began
-        record.step.append(gan.steps_done())
+    start = time.perf_counter()
+    clock = {"trained": record.seconds[-1] if record.seconds else 0.0, "since": start}
+
+    def measure(gan: training.GAN, step: int) -> None:
+        clock["trained"] += time.perf_counter() - clock["since"]  # training time alone
+        record.step.append(step)
         record.d_loss.append(float(gan.d_loss_tracker.result()))
         record.g_loss.append(float(gan.g_loss_tracker.result()))
         record.fid.append(judged.fid(gan.sample(fid_samples, seed=1)))
         # Without an EMA the raw generator is the one sampled: no need to measure it twice.
         raw = judged.fid(gan.sample(fid_samples, seed=1, average=False)) if chosen.ema else record.fid[-1]
         record.raw_fid.append(raw)
-        record.seconds.append(trained)
+        record.seconds.append(clock["trained"])
         record.snapshots.append(gan.sample(36, seed=SNAPSHOT_SEED))
         if state_path is not None:  # the record first: a state never runs ahead of its record
             _save_record(record, _record_path(state_path))
             gan.save_state(state_path)
         if log is not None:
             log(
-                f"{chosen.name} seed {seed}: step {gan.steps_done()}/{chosen.steps}, FID {record.fid[-1]:.2f} "
-                f"(raw {record.raw_fid[-1]:.2f}), {trained:.0f} s training, {time.perf_counter() - start:.0f} s in all"
+                f"{chosen.name} seed {seed}: step {step}/{chosen.steps}, FID {record.fid[-1]:.2f} "
+                f"(raw {record.raw_fid[-1]:.2f}), {clock['trained']:.0f} s training, "
+                f"{time.perf_counter() - start:.0f} s in all"
             )
+        clock["since"] = time.perf_counter()
+
+    chunked.fit_in_chunks(
+        gan, train_images, chosen.batch_size, seed=seed, until=chosen.steps, every=every, callback=measure
+    )
     if state_path is not None:
         for path in (pathlib.Path(state_path), _record_path(state_path)):
             path.unlink(missing_ok=True)
@@ -329,19 +332,13 @@ def train_images(
     """Train ``recipe`` (``at_scale(recipe, profile)``: the small conv networks at the scale of
     ``profile``) on ``images`` of ``profile.image_shape``.
 
-    As in ``sweep.train``, ``callback(gan, steps_done)`` runs after every ``every`` steps and at
-    the end; the batches are one seeded stream however often it runs (``chunked.fit_in_chunks``).
+    ``chunked.train`` trains it: ``callback(gan, steps_done)`` runs after every ``every`` steps
+    and at the end, and the batches are one seeded stream however often it runs.
     """
     chosen = at_scale(recipe, profile)
-    seed = chunked.required_seed(seed)
     images = finite_array(images, "images", np.float32)
     if images.ndim != 4 or images.shape[1:] != profile.image_shape:
         raise ValueError(f"images must have shape (n, {', '.join(map(str, profile.image_shape))}), got {images.shape}")
     if len(images) < chosen.batch_size:
         raise ValueError(f"images must have at least {chosen.batch_size} rows (the batch size), got {len(images)}")
-    every = chosen.steps if every is None else positive_int(every, "every")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable, got {callback!r}")
-    gan = recipes.build_gan(chosen, profile.image_shape, seed=seed)
-    chunked.fit_in_chunks(gan, images, chosen.batch_size, seed=seed, until=chosen.steps, every=every, callback=callback)
-    return gan
+    return chunked.train(images, chosen, seed=seed, every=every, callback=callback)

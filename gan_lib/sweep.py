@@ -1,10 +1,9 @@
-"""Training on 2-D points, and the sweep: recipe x dataset x seed, scored and stored.
+"""The sweep: recipe x dataset x seed, trained on 2-D mixtures, scored and stored.
 
-``train`` trains a recipe (a ``recipes.Recipe``, or a name of the first edition's
-``first_edition.METHODS``) on any array of points (the image runs are ``image_runs``).
-``run`` trains one recipe on one dataset of ``sweep_dataset`` and scores
+``run`` trains one recipe (a ``recipes.Recipe``, or a name of the first edition's
+``first_edition.METHODS``) with ``chunked.train`` on one dataset of ``sweep_dataset`` and scores
 ``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
-edition's method x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
+edition's recipe x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
 ``ablation_jobs``) run many and write the rows, with provenance lines, to a CSV that
 ``result_files.load_results`` reads.  The command line is ``python -m gan_lib --help``.
 """
@@ -22,50 +21,11 @@ import numpy as np
 import tensorflow as tf
 
 from gan_lib import chunked, data, first_edition, metrics, recipes, result_files, runtime, training
-from gan_lib._checks import finite_matrix, positive_int
+from gan_lib._checks import positive_int
 from gan_lib.result_files import RESULTS
 
-
-def train(
-    points: np.ndarray,
-    *,
-    method: str | recipes.Recipe,
-    seed: int,
-    steps: int | None = None,
-    every: int | None = None,
-    callback: Callable[[training.GAN, int], None] | None = None,
-    until: int | None = None,
-) -> training.GAN:
-    """Train the recipe ``method`` on the rows of ``points`` ((n, dim) floats) and return the GAN.
-
-    ``steps`` defaults to the recipe's; batches are drawn with ``gan_lib.data.as_dataset``
-    (reshuffled every pass, seeded by ``seed``), so ``n`` must be at least the batch size.
-    With ``callback``, training pauses after every ``every`` steps (default: only at the end)
-    and at the end, and calls ``callback(gan, steps_done)``.  ``until`` stops training early,
-    after that many of the ``steps`` (a learning-rate decay is still scheduled over ``steps``),
-    which reproduces the start of a longer run.
-    """
-    points = finite_matrix(points, "points").astype(np.float32)
-    chosen = first_edition.as_recipe(method, steps=steps)
-    seed = chunked.required_seed(seed)
-    if len(points) < chosen.batch_size:
-        raise ValueError(
-            f"points must have at least {chosen.batch_size} rows (the batch size of {chosen.name!r}), got {len(points)}"
-        )
-    steps = chosen.steps
-    every = steps if every is None else positive_int(every, "every")
-    until = steps if until is None else positive_int(until, "until")
-    if until > steps:
-        raise ValueError(f"until ({until}) must not exceed steps ({steps})")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable, got {callback!r}")
-    gan = recipes.build_gan(chosen, points.shape[1], seed=seed)
-    chunked.fit_in_chunks(gan, points, chosen.batch_size, seed=seed, until=until, every=every, callback=callback)
-    return gan
-
-
 # ---------------------------------------------------------------------------------------------
-# The sweep: method x dataset x seed, scored with the PacGAN protocol, written to a CSV.
+# The sweep: recipe x dataset x seed, scored with the PacGAN protocol, written to a CSV.
 
 DATASETS = (data.RING.name, data.GRID.name)  # PacGAN's benchmarks, "ring" and "grid"
 TRAIN_POINTS = 50_000  # training points drawn per run (seeded by the run's seed)
@@ -146,7 +106,7 @@ def sweep_dataset(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[n
 
 
 def run(
-    method: str | recipes.Recipe,
+    recipe: str | recipes.Recipe,
     dataset: str,
     seed: int,
     *,
@@ -159,9 +119,9 @@ def run(
     ``mode_coverage`` is measured on ``EVAL_SAMPLES`` samples (the moving average when the
     recipe keeps one) after every ``every`` steps and at the end; ``seconds`` is the wall
     time since the run started, evaluations included.  ``until`` stops after that many of
-    the ``steps`` (see ``train``), e.g. to reproduce a stored run's first evaluations.
+    the ``steps`` (see ``chunked.train``), e.g. to reproduce a stored run's first evaluations.
     """
-    name = first_edition.as_recipe(method).name
+    chosen = first_edition.as_recipe(recipe, steps=steps)
     seed = chunked.required_seed(seed)
     points, centers, std = sweep_dataset(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
@@ -170,14 +130,15 @@ def run(
     def score(gan: training.GAN, step: int) -> None:
         found = metrics.mode_coverage(gan.sample(EVAL_SAMPLES, seed=EVAL_SEED), centers, std)
         seconds = round(time.perf_counter() - start, 2)
-        rows.append({"method": name, "dataset": dataset, "seed": seed, "step": step, **found, "seconds": seconds})
+        row = {"method": chosen.name, "dataset": dataset, "seed": seed, "step": step}
+        rows.append({**row, **found, "seconds": seconds})
 
-    train(points, method=method, seed=seed, steps=steps, every=every, callback=score, until=until)
+    chunked.train(points, chosen, seed=seed, every=every, callback=score, until=until)
     return rows
 
 
 def run_like_the_sweep(
-    method: str | recipes.Recipe,
+    recipe: str | recipes.Recipe,
     dataset: str,
     seed: int,
     *,
@@ -193,7 +154,7 @@ def run_like_the_sweep(
     thousand steps; TensorFlow's oneDNN kernels are the likely cause).  Chapter 5 checks the
     stored table this way.
     """
-    return runs_like_the_sweep([(method, dataset, seed)], steps=steps, every=every, until=until)[0]
+    return runs_like_the_sweep([(recipe, dataset, seed)], steps=steps, every=every, until=until)[0]
 
 
 def runs_like_the_sweep(
@@ -203,15 +164,15 @@ def runs_like_the_sweep(
     every: int = 1_000,
     until: int | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """``run_like_the_sweep`` for several (method, dataset, seed) jobs at once, one process per
+    """``run_like_the_sweep`` for several (recipe, dataset, seed) jobs at once, one process per
     CPU core at most, each with one TF thread (as the sweep's workers ran); results in job order."""
     if not jobs:
-        raise ValueError("jobs must name at least one (method, dataset, seed)")
+        raise ValueError("jobs must name at least one (recipe, dataset, seed)")
     checked = []
-    for method, dataset, seed in jobs:  # every name checked before a process is started
-        first_edition.as_recipe(method)
+    for recipe, dataset, seed in jobs:  # every name checked before a process is started
+        first_edition.as_recipe(recipe)
         sweep_dataset(dataset)
-        checked.append((method, dataset, chunked.required_seed(seed)))
+        checked.append((recipe, dataset, chunked.required_seed(seed)))
     context = multiprocessing.get_context("spawn")
     with context.Pool(min(len(checked), os.cpu_count() or 1), initializer=single_threaded) as pool:
         pending = [
@@ -222,14 +183,14 @@ def runs_like_the_sweep(
 
 def _run_safely(job: tuple[recipes.Recipe, str, int, int]) -> list[dict[str, Any]]:
     """``run`` for the sweep: a failure becomes one row with the error, not a dead sweep."""
-    method, dataset, seed, every = job
+    recipe, dataset, seed, every = job
     start = time.perf_counter()
     try:
-        return run(method, dataset, seed, every=every)
+        return run(recipe, dataset, seed, every=every)
     except Exception as error:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
         seconds = round(time.perf_counter() - start, 2)
         message = f"{type(error).__name__}: {error}".replace("\n", " ")
-        return [{"method": method.name, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
+        return [{"method": recipe.name, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
 
 
 def single_threaded() -> None:
