@@ -122,6 +122,15 @@ _SCALES = {
 }
 
 
+def scale(name: str, dataset: str, *, reason: str = "chosen by name") -> Scale:
+    """The scale ``name`` ("cpu" or "gpu") of an image experiment on ``dataset`` ("digits" or
+    "mnist"), whatever this machine has: e.g. to rerun a stored comparison at the scale it ran at."""
+    choice(name, "name", ("cpu", "gpu"))
+    choice(dataset, "dataset", ("digits", "mnist"))
+    image_shape = (8, 8, 1) if dataset == "digits" else (28, 28, 1)
+    return Scale(name=name, dataset=dataset, image_shape=image_shape, reason=reason, **_SCALES[(name, dataset)])
+
+
 def choose_scale(dataset: str | None = None, *, verbose: bool = True) -> Scale:
     """Pick the scale of an image experiment for this machine, and say which (when ``verbose``).
 
@@ -145,9 +154,7 @@ def choose_scale(dataset: str | None = None, *, verbose: bool = True) -> Scale:
         dataset, reason = "mnist", f"GPU found ({gpus[0]}) and MNIST available"
     else:
         dataset, reason = "digits", f"GPU found ({gpus[0]}) but MNIST is neither cached nor downloadable"
-    scale = _SCALES[(name, dataset)]
-    image_shape = (8, 8, 1) if dataset == "digits" else (28, 28, 1)
-    chosen = Scale(name=name, dataset=dataset, image_shape=image_shape, reason=reason, **scale)
+    chosen = scale(name, dataset, reason=reason)
     if verbose:
         print(chosen)
     return chosen

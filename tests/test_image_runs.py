@@ -97,8 +97,7 @@ def test_the_recipes_r1_weight_is_the_stored_comparisons_choice():
         scores.setdefault(float(row["r1_gamma"]), []).append(float(row["classifier_fid"]))
     assert len(scores) >= 2 and all(len(fids) >= 3 for fids in scores.values())
     assert min(scores, key=lambda gamma: np.median(scores[gamma])) == image_runs.RECIPE.r1
-    cpu = runtime._SCALES[("cpu", "digits")]  # the scale the comparison ran at, GPU or not
-    profile = runtime.Scale(name="cpu", dataset="digits", image_shape=(8, 8, 1), reason="stored", **cpu)
+    profile = runtime.scale("cpu", "digits")  # the scale the comparison ran at, GPU or not
     for gamma in scores:
         tried = image_runs.at_scale(image_runs.RECIPE.with_("tried", r1=gamma), profile)
         assert tried.matches(origin[f"recipe r1 {gamma}"]), gamma

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import subprocess
 import sys
@@ -72,6 +73,20 @@ def test_gpu_scale_is_bigger_and_cpu_scale_loads_digits(monkeypatch):
 
 
 @pytest.mark.slow
+def test_a_scale_by_name_is_the_one_choose_scale_picks_on_that_device(monkeypatch):
+    monkeypatch.setattr(runtime, "gpu_names", lambda: [])
+    assert runtime.scale("cpu", "digits", reason="x") == dataclasses.replace(
+        runtime.choose_scale("digits", verbose=False), reason="x"
+    )
+    monkeypatch.setattr(runtime, "gpu_names", lambda: ["GPU 0"])
+    gpu = runtime.scale("gpu", "mnist")
+    assert gpu == dataclasses.replace(runtime.choose_scale("mnist", verbose=False), reason=gpu.reason)
+    assert gpu.image_shape == (28, 28, 1) and runtime.scale("gpu", "digits").image_shape == (8, 8, 1)
+    for bad in (("tpu", "digits"), ("cpu", "cifar10")):
+        with pytest.raises(ValueError, match="name|dataset"):
+            runtime.scale(*bad)
+
+
 def test_gpu_check_script_exits_nonzero_with_a_clear_message_without_a_gpu():
     # CUDA_VISIBLE_DEVICES="" hides any GPU, so this tests the no-GPU path on every machine.
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
