@@ -3,6 +3,8 @@
 - ``curve_band``: one recipe's curve (classifier FID, a loss) over training, as the median and
   the range over its seeds at each measured step;
 - ``final_table``: an HTML table of each recipe's final scores, median and range over seeds;
+- ``metrics_table``: an HTML table of what ``image_runs.evaluate`` (or the same measurements
+  made by hand) found for each generator, next to the real-vs-real floor;
 - ``as_images``: stored uint8 samples back in [-1, 1], the range the plotting functions expect;
 - ``nearest_training_images``: each sample's nearest training image in pixel space, to see
   whether a generator copies (``metrics.memorisation`` gives the number, this the pictures).
@@ -13,6 +15,7 @@ Nothing here trains or draws: ``plotting_images.curve_bands`` draws what ``curve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +74,33 @@ def final_table(stored: Stored, names: Sequence[str], *, labels: dict[str, str] 
             cells.append(median + spread)
         cells.append("yes" if any(final["memorised"] for final in finals) else "no")
         rows.append(cells)
+    return results.html_table(header, rows)
+
+
+def metrics_table(
+    found: dict[str, dict[str, Any]], floor: float, *, labels: dict[str, str] | None = None
+) -> str:
+    """An HTML table, one row per generator of ``found`` (name -> scores with the keys of
+    ``image_runs.evaluate``: ``fid``, ``coverage``, ``pr``, ``memorisation``) after a first row
+    for the real test split: the classifier FID and its multiple of ``floor`` (the real-vs-real
+    FID), the classes made and their KL to uniform, precision, recall, the nearest-training-image
+    distance against the test images' and whether the generator memorised."""
+    if not found:
+        raise ValueError("found must hold the scores of at least one generator")
+    floor = float(floor)
+    if not np.isfinite(floor) or floor <= 0:
+        raise ValueError(f"floor must be a positive number, got {floor!r}")
+    labels = labels or {}
+    header = ["", "classifier FID", "× floor", "classes made", "KL to uniform", "precision", "recall",
+              "nearest-train distance / test's", "memorised"]  # fmt: skip
+    rows: list[list[Any]] = [["real (test split)", f"{floor:.2f}", "1.0", 10, "–", "–", "–", "1.00", "–"]]
+    for name, scores in found.items():
+        coverage, pr, copied = scores["coverage"], scores["pr"], scores["memorisation"]
+        rows.append([
+            labels.get(name, name), f"{scores['fid']:.2f}", f"{scores['fid'] / floor:.1f}",
+            coverage["classes"], f"{coverage['kl_uniform']:.3f}", f"{pr['precision']:.2f}",
+            f"{pr['recall']:.2f}", f"{copied['median_ratio']:.2f}", "yes" if copied["memorised"] else "no",
+        ])  # fmt: skip
     return results.html_table(header, rows)
 
 

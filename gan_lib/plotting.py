@@ -27,6 +27,7 @@ from gan_lib.plotting_images import (  # noqa: F401 - re-exported
     curve_bands,
     image_grid,
     image_mosaic,
+    losses_and_fid,
     save_gif,
     training_animation,
 )

@@ -134,6 +134,30 @@ def curve_bands(
     return ax
 
 
+def losses_and_fid(
+    curves: dict[str, dict[str, np.ndarray]], *, floor: float | None = None
+) -> tuple[plt.Figure, np.ndarray]:
+    """Two panels over training for each labelled run of ``curves`` (label -> a stored curve with
+    ``step``, ``d_loss``, ``g_loss`` and ``fid``): the two players' losses on the left, the
+    classifier FID (log scale) on the right, with the real-vs-real ``floor`` dotted."""
+    if not curves:
+        raise ValueError("curves must hold at least one run")
+    figure, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    for (label, curve), style in zip(curves.items(), ("--", "-", ":", "-.") * len(curves)):
+        axes[0].plot(curve["step"], curve["d_loss"], style, label=f"{label}: D loss")
+        axes[0].plot(curve["step"], curve["g_loss"], style, label=f"{label}: G loss")
+        axes[1].plot(curve["step"], curve["fid"], style, label=label)
+    if floor is not None:
+        axes[1].axhline(floor, color="gray", ls=":", label="floor (real vs real)")
+    axes[1].set_yscale("log")
+    axes[0].set_title("losses (mean over each measurement interval)")
+    axes[1].set_title("classifier FID (log scale; lower is better)")
+    for ax in axes:
+        ax.set_xlabel("training step")
+        ax.legend(fontsize=8)
+    return figure, axes
+
+
 def save_gif(movie, path: str, *, fps: int = 3) -> str:
     """Write an animation (``training_animation``) to ``path`` as a GIF with Pillow; returns the path."""
     if not str(path).lower().endswith(".gif"):

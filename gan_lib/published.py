@@ -1,6 +1,7 @@
 """Published results on PacGAN's two benchmarks, and how PacGAN's protocol differs from the book's.
 
-Chapter 5 shows them next to its own numbers as reference points.
+Chapter 5 shows them (``published_table``) next to its own numbers in the same columns
+(``ours_table``) as reference points.
 """
 
 from __future__ import annotations
@@ -37,11 +38,38 @@ PROTOCOLS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+COLUMNS = ("modes", "% HQ", "reverse KL")
+
+
 def published_table() -> str:
     """``PUBLISHED`` as an HTML table (a dash where a number was not reported)."""
-    header = ["source", "method"] + [f"{d}: {s}" for d in ("ring", "grid") for s in ("modes", "% HQ", "reverse KL")]
+    header = ["source", "method"] + [f"{d}: {s}" for d in ("ring", "grid") for s in COLUMNS]
     rows = []
     for entry in PUBLISHED:
         numbers = [value for d in ("ring", "grid") for value in entry[d]]
         rows.append([entry["source"], entry["method"]] + ["–" if v is None else f"{v:g}" for v in numbers])
+    return html_table(header, rows)
+
+
+def ours_table(summary: dict[tuple[str, str], dict[str, Any]], labels: dict[str, str]) -> str:
+    """The book's rows in ``published_table``'s columns: for each recipe of ``labels`` (name ->
+    label), the number of seeds (the fewer of its two datasets) and the mean over them of
+    modes, % high quality and reverse KL on the ring and the grid (``results.summarize``)."""
+    if not labels:
+        raise ValueError("labels must name at least one recipe")
+    header = ["this book", "seeds"] + [f"{d}: {s}" for d in ("ring", "grid") for s in COLUMNS]
+    rows = []
+    for name, label in labels.items():
+        missing = [d for d in ("ring", "grid") if not summary.get((name, d), {}).get("runs")]
+        if missing:
+            raise ValueError(f"{name!r} has no finished run on {', '.join(missing)}")
+        cells: list[Any] = [label, min(summary[(name, d)]["runs"] for d in ("ring", "grid"))]
+        for d in ("ring", "grid"):
+            entry = summary[(name, d)]
+            cells += [
+                f"{entry['modes']['mean']:.1f}",
+                f"{100 * entry['high_quality']['mean']:.1f}",
+                f"{entry['reverse_kl']['mean']:.3f}",
+            ]
+        rows.append(cells)
     return html_table(header, rows)

@@ -369,3 +369,18 @@ CHAPTER_3 = Recipe(
     source="chapter 3's plain GAN: no fix; Adam 1e-3 (0.5, 0.9) as in 'base', both rates decayed "
     "linearly to 0 over all 8,000 steps; MLP 3x128, z 16, batch 512",
 )
+
+# Chapter 4's oscillating run on the grid, which chapter 8 repeats with beta_1 0.5: MLPs 3x128,
+# Adam 3e-4 with its default betas (0.9, 0.999) at a constant rate, batch 256, 1,400 steps.
+CHAPTER_4_HOPPING = Recipe(
+    "chapter 4, hopping",
+    d_lr=3e-4,
+    g_lr=3e-4,
+    beta_1=0.9,
+    beta_2=0.999,
+    depth=3,
+    batch_size=256,
+    steps=1_400,
+    source="chapter 4's grid run that hops between modes: Adam 3e-4 with its default betas, "
+    "MLP 3x128, z 16, batch 256, 1,400 steps",
+)

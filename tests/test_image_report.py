@@ -86,5 +86,39 @@ def test_curve_bands_draws_a_line_and_a_band_per_recipe_and_the_floor():
         plotting.curve_bands({})
 
 
+def test_metrics_table_puts_each_generator_next_to_the_floor():
+    found = {
+        "good": {"fid": 6.5, "coverage": {"classes": 10, "kl_uniform": 0.007}, "pr": {"precision": 0.61, "recall": 0.5},
+                 "memorisation": {"median_ratio": 1.04, "memorised": False}},
+        "copy": {"fid": 4.3, "coverage": {"classes": 9, "kl_uniform": 0.1}, "pr": {"precision": 0.9, "recall": 0.8},
+                 "memorisation": {"median_ratio": 0.1, "memorised": True}},
+    }  # fmt: skip
+    table = image_report.metrics_table(found, 4.3, labels={"good": "the recipe"})
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == 3 and rows[0].startswith("<td>real (test split)</td><td>4.30</td><td>1.0</td>")
+    assert rows[1].startswith("<td>the recipe</td><td>6.50</td><td>1.5</td><td>10</td><td>0.007</td>")
+    assert "<td>0.61</td><td>0.50</td><td>1.04</td><td>no</td>" in rows[1]
+    assert rows[2].startswith("<td>copy</td><td>4.30</td><td>1.0</td>") and "<td>yes</td>" in rows[2]
+    for bad, message in (({}, "at least one"), (found, "floor")):
+        with pytest.raises(ValueError, match=message):
+            image_report.metrics_table(bad, 0.0 if bad else 1.0)
+
+
+def test_losses_and_fid_draws_both_players_losses_and_the_fid_of_each_run():
+    stored = stored_runs()
+    curves = {}
+    for label, key in (("tutorial", ("b", 0)), ("recipe", ("a", 0))):
+        curve = dict(stored.curves[key])
+        curves[label] = {**curve, "d_loss": np.ones(3), "g_loss": np.full(3, 2.0)}
+    figure, (losses, fid) = plotting.losses_and_fid(curves, floor=0.5)
+    assert [line.get_label() for line in losses.get_lines()] == [
+        "tutorial: D loss", "tutorial: G loss", "recipe: D loss", "recipe: G loss"]  # fmt: skip
+    assert [line.get_label() for line in fid.get_lines()] == ["tutorial", "recipe", "floor (real vs real)"]
+    assert fid.get_lines()[1].get_ydata().tolist() == [9.0, 5.0, 3.0] and fid.get_yscale() == "log"
+    plt.close(figure)
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.losses_and_fid({})
+
+
 def test_image_report_reads_and_draws_nothing_of_its_own():
     assert gan_lib_imports(image_report) == {"gan_lib", "gan_lib._checks", "gan_lib.image_runs"}

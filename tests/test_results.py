@@ -211,6 +211,22 @@ def test_the_published_rows_and_the_protocol_table():
     assert book["evaluation"].startswith(f"{sweep.EVAL_SAMPLES:,} samples")
 
 
+def test_ours_table_gives_each_recipes_means_in_the_published_columns():
+    def entry(runs, modes, hq, kl):
+        return {"runs": runs, "modes": {"mean": modes}, "high_quality": {"mean": hq}, "reverse_kl": {"mean": kl}}
+
+    summary = {("r1", "ring"): entry(10, 8.0, 0.9812, 0.0021), ("r1", "grid"): entry(5, 24.9, 0.97, 0.012),
+               ("ring only", "ring"): entry(5, 8.0, 0.9, 0.1)}  # fmt: skip
+    table = published.ours_table(summary, {"r1": "stable"})
+    assert table.count("<tr>") == 2
+    assert "<td>stable</td><td>5</td><td>8.0</td><td>98.1</td><td>0.002</td><td>24.9</td><td>97.0</td>" in table
+    assert table.count("<th>") == 2 + 6 and "<th>grid: reverse KL</th>" in table
+    with pytest.raises(ValueError, match="grid"):
+        published.ours_table(summary, {"ring only": "x"})
+    with pytest.raises(ValueError, match="at least one"):
+        published.ours_table(summary, {})
+
+
 def test_curves_take_the_median_over_seeds_at_steps_every_seed_reached():
     def row(method, seed, step, modes):
         return {"method": method, "dataset": "grid", "seed": seed, "step": step, "modes": modes, "error": None}
