@@ -78,20 +78,25 @@ def final_table(stored: Stored, names: Sequence[str], *, labels: dict[str, str] 
 
 
 def metrics_table(
-    found: dict[str, dict[str, Any]], floor: float, *, labels: dict[str, str] | None = None
+    found: dict[str, dict[str, Any]],
+    floor: float,
+    *,
+    labels: dict[str, str] | None = None,
+    classes: str = "classes made",
 ) -> str:
     """An HTML table, one row per generator of ``found`` (name -> scores with the keys of
     ``image_runs.evaluate``: ``fid``, ``coverage``, ``pr``, ``memorisation``) after a first row
     for the real test split: the classifier FID and its multiple of ``floor`` (the real-vs-real
-    FID), the classes made and their KL to uniform, precision, recall, the nearest-training-image
-    distance against the test images' and whether the generator memorised."""
+    FID), the classes made (headed ``classes``, e.g. "digits made") and their KL to uniform,
+    precision, recall, the nearest-training-image distance against the test images' and whether
+    the generator memorised."""
     if not found:
         raise ValueError("found must hold the scores of at least one generator")
     floor = float(floor)
     if not np.isfinite(floor) or floor <= 0:
         raise ValueError(f"floor must be a positive number, got {floor!r}")
     labels = labels or {}
-    header = ["", "classifier FID", "× floor", "classes made", "KL to uniform", "precision", "recall",
+    header = ["", "classifier FID", "× floor", classes, "KL to uniform", "precision", "recall",
               "nearest-train distance / test's", "memorised"]  # fmt: skip
     rows: list[list[Any]] = [["real (test split)", f"{floor:.2f}", "1.0", 10, "–", "–", "–", "1.00", "–"]]
     for name, scores in found.items():

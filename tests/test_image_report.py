@@ -93,7 +93,8 @@ def test_metrics_table_puts_each_generator_next_to_the_floor():
         "copy": {"fid": 4.3, "coverage": {"classes": 9, "kl_uniform": 0.1}, "pr": {"precision": 0.9, "recall": 0.8},
                  "memorisation": {"median_ratio": 0.1, "memorised": True}},
     }  # fmt: skip
-    table = image_report.metrics_table(found, 4.3, labels={"good": "the recipe"})
+    table = image_report.metrics_table(found, 4.3, labels={"good": "the recipe"}, classes="digits made")
+    assert "<th>digits made</th>" in table
     rows = table.split("<tr>")[2:]
     assert len(rows) == 3 and rows[0].startswith("<td>real (test split)</td><td>4.30</td><td>1.0</td>")
     assert rows[1].startswith("<td>the recipe</td><td>6.50</td><td>1.5</td><td>10</td><td>0.007</td>")
