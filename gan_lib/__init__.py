@@ -14,8 +14,7 @@ The modules, from the bottom up (a module imports only from its own row and the 
   ``fitting`` (how ``fit`` runs the step), ``rounds``, ``training_parts`` (optimisers, shape checks,
   ``Snapshots``), ``divergence`` and ``checkpoints`` below it and ``_keras_internals`` (the Keras
   trainer internals it relies on);
-- ``recipes`` (training setups as values, ``build_gan``; ``first_edition``, the first edition's
-  recipe dicts, above it), ``result_files`` (CSVs with
+- ``recipes`` (training setups as values, ``build_gan``), ``result_files`` (CSVs with
   provenance), ``results`` (summaries, tests, tables), ``bar`` (the bar for the recipe),
   ``published`` (the papers' numbers),
   ``chunked`` (``train``: the one loop that trains a recipe, in chunks measured between
@@ -78,7 +77,6 @@ from gan_lib import (  # noqa: E402 - after TensorFlow's quiet import
     dirac,
     divergence,
     exercises,
-    first_edition,
     image_data,
     image_report,
     image_runs,
@@ -111,7 +109,6 @@ __all__ = [
     "dirac",
     "divergence",
     "exercises",
-    "first_edition",
     "image_data",
     "image_report",
     "image_runs",

@@ -240,7 +240,7 @@ def _images(images: object, name: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # The stored runs (scripts/fashion_runs.py), as chapter 6 reads them.
 
-RESULTS = result_files.RESULTS.parent
+RESULTS = result_files.RESULTS_DIR
 CURVES_FILE, FINAL_FILE, SAMPLES_FILE = "fashion_curves.csv", "fashion_final.csv", "fashion_samples.npz"
 
 

@@ -21,8 +21,6 @@ the number of generator steps.  Variants are made with ``dataclasses.replace`` (
   EMA "base+r1", both of which are also "base + one fix" rows).
 - "vanilla+<proposal>" and "base+<proposal>": the source document's three proposals
   (changed learning rates, L1/L2 weight decay, Adam with its default betas) on each baseline.
-
-The first edition's recipes, plain dicts, are in ``gan_lib.first_edition`` until they retire.
 """
 
 from __future__ import annotations

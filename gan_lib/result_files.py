@@ -18,10 +18,12 @@ from typing import Any
 
 from gan_lib import runtime
 
-# The columns of a sweep's file: one row per evaluation of a run, or one row with the error of a failed run.
+# The columns of a sweep's file: one row per evaluation of a run, or one row with the error of a
+# failed run.  "method" holds the recipe's name (the column kept the first edition's word).
 COLUMNS = ("method", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds", "error")
-RESULTS = pathlib.Path(__file__).resolve().parents[1] / "book" / "results" / "stability.csv"
-ABLATION_RESULTS = RESULTS.with_name("ablation.csv")
+# The stored results of the checkout gan_lib was imported from, and chapter 5's sweep among them.
+RESULTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "book" / "results"
+ABLATION_RESULTS = RESULTS_DIR / "ablation.csv"
 
 Row = Mapping[str, Any] | Sequence[Any]
 
@@ -123,16 +125,15 @@ def read_csv(path: str | os.PathLike) -> tuple[dict[str, str], list[dict[str, st
 def load_results(path: str | os.PathLike | None = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Read a sweep's CSV: (provenance, rows).
 
-    ``path`` defaults to ``book/results/stability.csv`` of the checkout gan_lib was imported
-    from.  Numbers come back as int/float; a failed run's row keeps its ``error`` and has
+    ``path`` defaults to chapter 5's sweep, ``book/results/ablation.csv`` of the checkout gan_lib
+    was imported from.  Numbers come back as int/float; a failed run's row keeps its ``error`` and has
     None for the scores.  FileNotFoundError (naming the file and the command that makes it)
     if there is no such file.
     """
-    path = RESULTS if path is None else pathlib.Path(path)
+    path = ABLATION_RESULTS if path is None else pathlib.Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no sweep results at {path}; run `python -m gan_lib --out {path}` from the repository root to make them"
-        )
+        command = "python -m gan_lib --ablation" if path == ABLATION_RESULTS else f"python -m gan_lib --out {path}"
+        raise FileNotFoundError(f"no sweep results at {path}; run `{command}` from the repository root to make them")
     origin, raw_rows = read_csv(path)
     rows = []
     for raw in raw_rows:

@@ -1,15 +1,15 @@
 """The sweep: recipe x dataset x seed, trained on 2-D mixtures, scored and stored.
 
-``run`` trains one recipe (a ``recipes.Recipe``, or a name of the first edition's
-``first_edition.METHODS``) with ``chunked.train`` on one dataset of ``sweep_dataset`` and scores
-``metrics.mode_coverage`` on 2,500 samples every ``every`` steps.  ``sweep`` (the first
-edition's recipe x dataset x seed) and ``sweep_jobs`` (any list of runs, such as chapter 5's
-``ablation_jobs``) run many and write the rows, with provenance lines, to a CSV that
-``result_files.load_results`` reads.  The command line is ``python -m gan_lib --help``.
+``run`` trains one recipe (a ``recipes.Recipe``, or the name of a row of ``recipes.ABLATION``)
+with ``chunked.train`` on one dataset of ``sweep_dataset`` and scores ``metrics.mode_coverage``
+on 2,500 samples every ``every`` steps.  ``sweep`` (recipe x dataset x seed) and ``sweep_jobs``
+(any list of runs, such as chapter 5's ``ablation_jobs``) run many and write the rows, with
+provenance lines, to a CSV that ``result_files.load_results`` reads.  The command line is ``python -m gan_lib --help``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import pathlib
@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from gan_lib import chunked, data, first_edition, metrics, recipes, result_files, runtime, training
+from gan_lib import chunked, data, metrics, recipes, result_files, runtime, training
 from gan_lib._checks import positive_int
-from gan_lib.result_files import RESULTS
 
 # ---------------------------------------------------------------------------------------------
 # The sweep: recipe x dataset x seed, scored with the PacGAN protocol, written to a CSV.
@@ -105,6 +104,13 @@ def sweep_dataset(name: str, *, seed: int = 0, n: int = TRAIN_POINTS) -> tuple[n
     return mixture.sample(n, seed=seed), mixture.centers.copy(), mixture.std
 
 
+def as_recipe(recipe: str | recipes.Recipe, *, steps: int | None = None) -> recipes.Recipe:
+    """``recipe`` as a ``Recipe``: a recipe as it is, or the row of ``recipes.ABLATION`` of that
+    name; ``steps`` (default: the recipe's) replaces its training length."""
+    found = recipe if isinstance(recipe, recipes.Recipe) else recipes.get(recipe)
+    return found if steps is None else dataclasses.replace(found, steps=positive_int(steps, "steps"))
+
+
 def run(
     recipe: str | recipes.Recipe,
     dataset: str,
@@ -121,7 +127,7 @@ def run(
     time since the run started, evaluations included.  ``until`` stops after that many of
     the ``steps`` (see ``chunked.train``), e.g. to reproduce a stored run's first evaluations.
     """
-    chosen = first_edition.as_recipe(recipe, steps=steps)
+    chosen = as_recipe(recipe, steps=steps)
     seed = chunked.required_seed(seed)
     points, centers, std = sweep_dataset(dataset, seed=seed)
     rows: list[dict[str, Any]] = []
@@ -170,7 +176,7 @@ def runs_like_the_sweep(
         raise ValueError("jobs must name at least one (recipe, dataset, seed)")
     checked = []
     for recipe, dataset, seed in jobs:  # every name checked before a process is started
-        first_edition.as_recipe(recipe)
+        as_recipe(recipe)
         sweep_dataset(dataset)
         checked.append((recipe, dataset, chunked.required_seed(seed)))
     context = multiprocessing.get_context("spawn")
@@ -200,11 +206,11 @@ def single_threaded() -> None:
 
 
 def sweep(
-    methods: Sequence[str | recipes.Recipe],
+    to_run: Sequence[str | recipes.Recipe],
     datasets: Sequence[str],
     seeds: Sequence[int],
     *,
-    out: str | pathlib.Path = RESULTS,
+    out: str | pathlib.Path,
     steps: int | None = None,
     every: int = 1_000,
     workers: int = 1,
@@ -212,16 +218,16 @@ def sweep(
     log: Callable[[str], None] = print,
     resume: bool = False,
 ) -> pathlib.Path:
-    """Run every (method, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
+    """Run every (recipe, dataset, seed) and write the rows to the CSV ``out`` as they arrive.
 
-    ``methods`` are names of ``first_edition.METHODS`` or ``recipes.Recipe`` values; ``steps`` replaces
-    every recipe's length.  Seeds are the outer loop, so a sweep stopped part-way has covered
-    every method with its first seeds.  See ``sweep_jobs`` for the file, ``workers`` and
-    ``resume``.
+    ``to_run`` holds ``recipes.Recipe`` values or names of ``recipes.ABLATION``; ``steps``
+    replaces every recipe's length.  Seeds are the outer loop, so a sweep stopped part-way has
+    covered every recipe with its first seeds.  See ``sweep_jobs`` for the file, ``workers``
+    and ``resume``.
     """
-    if not methods or not datasets or not seeds:
-        raise ValueError("methods, datasets and seeds must each name at least one")
-    chosen = [first_edition.as_recipe(method, steps=steps) for method in methods]
+    if not to_run or not datasets or not seeds:
+        raise ValueError("to_run, datasets and seeds must each name at least one")
+    chosen = [as_recipe(recipe, steps=steps) for recipe in to_run]
     jobs = [(r, d, s) for s in seeds for r in chosen for d in datasets]
     settings = f"steps={'recipe default' if steps is None else steps}, every={every}"
     return sweep_jobs(
@@ -232,7 +238,7 @@ def sweep(
 def sweep_jobs(
     jobs: Sequence[tuple[recipes.Recipe, str, int]],
     *,
-    out: str | pathlib.Path = RESULTS,
+    out: str | pathlib.Path,
     every: int = 1_000,
     workers: int = 1,
     command: str = "",

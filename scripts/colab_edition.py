@@ -18,7 +18,7 @@ every ``book/*.ipynb`` that reads right in Colab:
 - the badge is an absolute image that opens the edition itself; other relative images point to
   the release on raw.githubusercontent.com;
 - the setup cell clones the repository at the release and installs gan_lib from the clone
-  (``pip install -e``), so that ``gl.result_files.RESULTS`` finds the stored results in the
+  (``pip install -e``), so that ``gl.result_files.RESULTS_DIR`` finds the stored results in the
   clone's book/results; outside Colab it does nothing, so the copies run anywhere.
 
 Code cells are copied as they are (cells tagged ``remove-input`` keep their code: Colab shows

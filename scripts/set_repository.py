@@ -58,7 +58,7 @@ def badge_markdown(url: str, name: str, image: str = "images/colab-badge.svg") -
 
 def edition_setup_source(url: str, tag: str) -> str:
     """The Colab edition's setup cell: in Colab, clone the repository at ``tag`` and install gan_lib
-    from the clone, so that gl.result_files.RESULTS (a path next to the package) finds book/results."""
+    from the clone, so that gl.result_files.RESULTS_DIR (a path next to the package) finds book/results."""
     clone = "/content/" + url.rsplit("/", 1)[-1]
     return f"""\
 # Setup: in Colab, clone the book's repository at its release and install gan_lib from the

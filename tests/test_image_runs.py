@@ -91,7 +91,7 @@ def test_the_image_recipes_differ_as_their_sources_say():
 def test_the_recipes_r1_weight_is_the_stored_comparisons_choice():
     """RECIPE's gamma is the one with the lowest median classifier FID in image_r1_choice.csv,
     and that file was made with RECIPE's other settings (at the digits' CPU scale)."""
-    origin, rows = result_files.read_csv(result_files.RESULTS.parent / "image_r1_choice.csv")
+    origin, rows = result_files.read_csv(result_files.RESULTS_DIR / "image_r1_choice.csv")
     scores: dict[float, list[float]] = {}
     for row in rows:
         scores.setdefault(float(row["r1_gamma"]), []).append(float(row["classifier_fid"]))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gan_lib as gl
-from gan_lib import first_edition, recipes, result_files, sweep
+from gan_lib import recipes, result_files, sweep
 
 BASE = recipes.get("base")
 
@@ -154,13 +154,6 @@ def test_the_decay_schedule_is_constant_then_linear_to_zero():
     assert values == pytest.approx([1e-3, 1e-3, 5e-4, 0.0, 0.0])
 
 
-def test_the_first_editions_names_become_the_same_recipes():
-    stable = first_edition.as_recipe("stable")
-    assert differences(stable, recipes.get("base+r1+ema")) == set()  # the same settings, 15k steps
-    assert first_edition.as_recipe("vanilla").steps == 10_000
-    assert first_edition.as_recipe("wgan_gp").gradient_penalty == 0.1  # the first edition's toy-script lambda
-
-
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -255,45 +248,19 @@ def test_the_held_out_mixtures_are_what_their_names_say():
         sweep.sweep_dataset("moons")
 
 
-def test_recipe_returns_a_copy():
-    first_edition.recipe("stable")["tricks"]["r1"] = 99.0
-    assert first_edition.METHODS["stable"]["tricks"]["r1"] == 0.1
-
-
-@pytest.mark.parametrize("method", list(first_edition.METHODS))
-def test_build_sets_up_what_the_recipe_says(method):
-    settings = first_edition.recipe(method)
-    gan = first_edition.build(method, 2, seed=0)
-    assert gan.adversarial_loss.name == settings["loss"]
-    assert gan.discriminator.input_shape[-1] == 2 * settings["tricks"].get("pack", 1)
-    assert gan.generator.input_shape[-1] == settings["latent_dim"]
-    assert len(gan.generator.layers) == settings["depth"] + 1
-    assert float(gan.d_optimizer.learning_rate) == pytest.approx(settings["d_lr"])
-    assert float(gan.g_optimizer.learning_rate) == pytest.approx(settings["g_lr"])
-    for name, value in settings["tricks"].items():
-        assert getattr(gan, name) == value
+@pytest.mark.parametrize("name", list(recipes.ABLATION))
+def test_build_gan_sets_up_what_each_row_says(name):
+    chosen = recipes.get(name)
+    gan = recipes.build_gan(chosen, 2, seed=0)
+    assert gan.adversarial_loss.name == chosen.loss
+    assert gan.discriminator.input_shape[-1] == 2 * chosen.pack
+    assert gan.generator.input_shape[-1] == chosen.latent_dim
+    assert len(gan.generator.layers) == chosen.depth + 1
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(chosen.d_lr)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(chosen.g_lr)
+    kind = keras.optimizers.Adam if chosen.optimizer == "adam" else keras.optimizers.RMSprop
+    assert isinstance(gan.d_optimizer, kind) and isinstance(gan.g_optimizer, kind)
+    for trick, value in chosen.tricks().items():
+        assert getattr(gan, trick) == value, trick
     wrapped = [layer for layer in gan.discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
-    assert len(wrapped) == (settings["depth"] + 1 if settings["spectral_norm"] else 0)
-
-
-def test_build_schedules_the_decay_over_the_steps_it_is_given(monkeypatch):
-    monkeypatch.setitem(first_edition.METHODS, "decaying", {**first_edition.METHODS["vanilla"], "lr_decay": 0.25})
-    gan = first_edition.build("decaying", 2, seed=0, steps=400)
-    schedule = gan.g_optimizer._learning_rate
-    assert (schedule.start, schedule.end) == (300, 400)
-    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
-
-
-@pytest.mark.parametrize(
-    ("call", "argument"),
-    [
-        (lambda: first_edition.recipe("sgd"), "method"),
-        (lambda: first_edition.recipe(["vanilla"]), "method"),
-        (lambda: first_edition.build("vanilla", 0, seed=0), "dim"),
-        (lambda: first_edition.build("vanilla", 2, seed=None), "seed"),
-        (lambda: first_edition.build("vanilla", 2, seed=-1), "seed"),
-    ],
-)
-def test_the_first_edition_helpers_name_bad_arguments(call, argument):
-    with pytest.raises(ValueError, match=argument):
-        call()
+    assert len(wrapped) == (chosen.depth + 1 if chosen.spectral_norm else 0)

@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-from gan_lib import first_edition, result_files, sweep
+from gan_lib import result_files
 
 STORED = sorted((pathlib.Path(__file__).resolve().parents[1] / "book" / "results").glob("*.csv"))
 
@@ -38,7 +38,7 @@ def normalized(text: str) -> list[str]:
 
 def test_there_are_stored_files_to_check():
     names = {path.name for path in STORED}
-    assert {"stability.csv", "ablation.csv", "recipe_costs.csv", "stable_timing.csv"} <= names, names
+    assert {"ablation.csv", "recipe_costs.csv", "stable_timing.csv"} <= names, names
 
 
 @pytest.mark.parametrize("path", STORED, ids=[path.name for path in STORED])
@@ -112,21 +112,8 @@ def test_load_results_names_the_missing_file_and_the_command(tmp_path):
     missing = tmp_path / "nowhere.csv"
     with pytest.raises(FileNotFoundError, match=r"nowhere\.csv.*python -m gan_lib\b"):
         result_files.load_results(missing)
-    assert result_files.RESULTS.parts[-3:] == ("book", "results", "stability.csv")
+    assert result_files.ABLATION_RESULTS.parts[-3:] == ("book", "results", "ablation.csv")
+    with pytest.raises(FileNotFoundError, match="--out"):
+        result_files.load_results(missing)
 
 
-def test_the_committed_sweep_covers_every_method_five_seeds_to_the_end():
-    # Chapter 5's ablation table reads this file; the book promises every recipe, both
-    # datasets and at least 5 seeds, each run scored every 1,000 steps up to its own length.
-    origin, rows = result_files.load_results()
-    assert origin["settings"] == "steps=recipe default, every=1000"
-    assert "unfinished" not in origin["wall time"].rsplit(";", 1)[-1], "the last invocation did not finish"
-    assert [row for row in rows if row["error"]] == []
-    steps: dict[tuple[str, str, int], list[int]] = {}
-    for row in rows:
-        steps.setdefault((row["method"], row["dataset"], row["seed"]), []).append(row["step"])
-    expected = {(m, d, s) for m in first_edition.METHODS for d in sweep.DATASETS for s in range(5)}
-    assert expected <= set(steps), f"missing runs: {sorted(expected - set(steps))[:5]}"
-    for (method, _, _), done in steps.items():
-        length = first_edition.recipe(method)["steps"]
-        assert sorted(done) == list(range(1_000, length + 1, 1_000))

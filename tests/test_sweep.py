@@ -112,9 +112,9 @@ def test_stable_recipe_works_unchanged_on_a_mixture_it_was_not_tuned_on():
 
 @pytest.mark.slow
 def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
-    # The CLI end to end on a tiny configuration: 2 methods x 1 dataset x 1 seed, 200 steps.
+    # The CLI end to end on a tiny configuration: 2 recipes x 1 dataset x 1 seed, 200 steps.
     out = tmp_path / "tiny.csv"
-    argv = ["--methods", "vanilla", "stable", "--datasets", "ring", "--seeds", "3", "--steps", "200"]
+    argv = ["--recipes", "vanilla", "base+r1", "--datasets", "ring", "--seeds", "3", "--steps", "200"]
     argv += ["--every", "100", "--workers", "2", "--out", str(out)]
     assert main(argv) == out
     origin, rows = result_files.load_results(out)
@@ -123,8 +123,8 @@ def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
     assert origin["wall time"].endswith("s for 2 runs")
     assert {"commit", "date", "machine", "software"} <= set(origin)
     assert sorted((row["method"], row["step"]) for row in rows) == [
-        ("stable", 100),
-        ("stable", 200),
+        ("base+r1", 100),
+        ("base+r1", 200),
         ("vanilla", 100),
         ("vanilla", 200),
     ]
@@ -134,12 +134,12 @@ def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
 
 
 def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    def fake_run(method, dataset, seed, *, every):
-        if method.name == "l1":
+    def fake_run(recipe, dataset, seed, *, every):
+        if recipe.name == "vanilla+l1":
             raise RuntimeError("diverged\nbadly")
         return [
             {
-                "method": method.name,
+                "method": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 5,
@@ -151,9 +151,10 @@ def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monk
         ]
 
     monkeypatch.setattr(sweep, "run", fake_run)
-    out = sweep.sweep(["vanilla", "l1", "l2"], ["grid"], [0], out=tmp_path / "s.csv", log=lambda line: None)
+    to_run = ["vanilla", "vanilla+l1", "vanilla+l2"]
+    out = sweep.sweep(to_run, ["grid"], [0], out=tmp_path / "s.csv", log=lambda line: None)
     _, rows = result_files.load_results(out)
-    assert [row["method"] for row in rows] == ["vanilla", "l1", "l2"]
+    assert [row["method"] for row in rows] == to_run
     assert rows[1]["error"] == "RuntimeError: diverged badly"
     assert rows[1]["step"] is None and rows[1]["modes"] is None
     assert rows[2]["modes"] == 8
@@ -163,9 +164,9 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
     monkeypatch.setattr(
         sweep,
         "run",
-        lambda method, dataset, seed, *, every: [
+        lambda recipe, dataset, seed, *, every: [
             {
-                "method": method.name,
+                "method": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 1,
@@ -182,7 +183,7 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
 
     out = tmp_path / "killed.csv"
     with pytest.raises(KeyboardInterrupt):
-        sweep.sweep(["vanilla", "r1"], ["ring"], [0, 1], out=out, log=interrupt)
+        sweep.sweep(["vanilla", "base+r1"], ["ring"], [0, 1], out=out, log=interrupt)
     origin, rows = result_files.load_results(out)
     assert origin["wall time"] == "unfinished"
     assert [(row["method"], row["seed"]) for row in rows] == [("vanilla", 0)]
@@ -190,13 +191,14 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
-    [({"datasets": ["moons"]}, "datasets"), ({"methods": ["sgd"]}, "method"), ({"workers": 0}, "workers")],
+    [({"datasets": ["moons"]}, "datasets"), ({"to_run": ["sgd"]}, "recipe"), ({"workers": 0}, "workers"),
+     ({"to_run": []}, "to_run"), ({"steps": 0}, "steps")],  # fmt: skip
 )
 def test_sweep_rejects_bad_arguments(tmp_path, kwargs, argument):
-    settings = {"methods": ["vanilla"], "datasets": ["ring"], "seeds": [0], **kwargs}
+    settings = {"to_run": ["vanilla"], "datasets": ["ring"], "seeds": [0], **kwargs}
     with pytest.raises(ValueError, match=argument):
         sweep.sweep(
-            settings.pop("methods"), settings.pop("datasets"), settings.pop("seeds"), out=tmp_path / "x.csv", **settings
+            settings.pop("to_run"), settings.pop("datasets"), settings.pop("seeds"), out=tmp_path / "x.csv", **settings
         )
     assert not (tmp_path / "x.csv").exists()
 
@@ -204,13 +206,13 @@ def test_sweep_rejects_bad_arguments(tmp_path, kwargs, argument):
 def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_path, monkeypatch):
     calls = []
 
-    def fake_run(method, dataset, seed, *, every):
-        calls.append(method.name)
-        if method.name == "l1" and calls.count("l1") == 1:
+    def fake_run(recipe, dataset, seed, *, every):
+        calls.append(recipe.name)
+        if recipe.name == "base+l1" and calls.count("base+l1") == 1:
             raise RuntimeError("first try fails")
         return [
             {
-                "method": method.name,
+                "method": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 7,
@@ -223,11 +225,11 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
 
     monkeypatch.setattr(sweep, "run", fake_run)
     out = tmp_path / "r.csv"
-    sweep.sweep(["vanilla", "l1"], ["ring"], [0], out=out, steps=7, log=lambda line: None)
-    sweep.sweep(["vanilla", "l1", "l2"], ["ring"], [0], out=out, steps=7, log=lambda line: None, resume=True)
-    assert calls == ["vanilla", "l1", "l1", "l2"]
+    sweep.sweep(["vanilla", "base+l1"], ["ring"], [0], out=out, steps=7, log=lambda line: None)
+    sweep.sweep(["vanilla", "base+l1", "base+l2"], ["ring"], [0], out=out, steps=7, log=lambda line: None, resume=True)
+    assert calls == ["vanilla", "base+l1", "base+l1", "base+l2"]
     origin, rows = result_files.load_results(out)
-    assert sorted(row["method"] for row in rows) == ["l1", "l2", "vanilla"]
+    assert sorted(row["method"] for row in rows) == ["base+l1", "base+l2", "vanilla"]
     assert all(row["error"] is None and row["seconds"] == 1.5 for row in rows)
     assert "resumed 1" in origin and origin["settings"] == "steps=7, every=1000"
     assert origin["wall time"].count(" s for ") == 2 and "unfinished" not in origin["wall time"]
@@ -246,6 +248,15 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
 def test_bad_arguments_are_named(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_the_command_line_needs_an_out_file_except_for_the_ablation(capsys):
+    with pytest.raises(SystemExit):
+        main(["--recipes", "vanilla", "--seeds", "0"])
+    assert "--out is required without --ablation" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--recipes", "stable", "--out", "x.csv"])  # not a row of the ablation
+    assert "invalid choice: 'stable'" in capsys.readouterr().err
 
 
 def tiny_profile(**changes):
@@ -379,5 +390,5 @@ def test_the_sweep_runs_as_python_dash_m_gan_lib():
         [sys.executable, "-m", "gan_lib", "--help"], capture_output=True, text=True, check=True, timeout=300
     )
     assert found.stdout.startswith("usage: python -m gan_lib ")
-    for option in ("--ablation", "--workers", "--resume", "--methods", "--out"):
+    for option in ("--ablation", "--workers", "--resume", "--recipes", "--out"):
         assert option in found.stdout, option
