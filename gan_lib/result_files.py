@@ -19,8 +19,8 @@ from typing import Any
 from gan_lib import runtime
 
 # The columns of a sweep's file: one row per evaluation of a run, or one row with the error of a
-# failed run.  "method" holds the recipe's name (the column kept the first edition's word).
-COLUMNS = ("method", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds", "error")
+# failed run; "recipe" is the recipe's name.
+COLUMNS = ("recipe", "dataset", "seed", "step", "modes", "high_quality", "reverse_kl", "seconds", "error")
 # The stored results of the checkout gan_lib was imported from, and chapter 5's sweep among them.
 RESULTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "book" / "results"
 ABLATION_RESULTS = RESULTS_DIR / "ablation.csv"
@@ -139,7 +139,7 @@ def load_results(path: str | os.PathLike | None = None) -> tuple[dict[str, str],
     for raw in raw_rows:
         if set(raw) != set(COLUMNS):
             raise ValueError(f"{path} has columns {sorted(raw)}, expected {list(COLUMNS)}")
-        row: dict[str, Any] = {"method": raw["method"], "dataset": raw["dataset"], "seed": int(raw["seed"])}
+        row: dict[str, Any] = {"recipe": raw["recipe"], "dataset": raw["dataset"], "seed": int(raw["seed"])}
         for name, kind in (("step", int), ("modes", int), ("high_quality", float), ("reverse_kl", float)):
             row[name] = kind(raw[name]) if raw[name] else None
         row["seconds"] = float(raw["seconds"]) if raw["seconds"] else None

@@ -37,7 +37,7 @@ SCORES = ("modes", "high_quality", "reverse_kl")
 
 
 def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
-    """Per (method, dataset): the spread over seeds of each run's scores at one evaluation.
+    """Per (recipe, dataset): the spread over seeds of each run's scores at one evaluation.
 
     Each run contributes its last evaluation, or the one at ``step`` if given (runs without
     one are left out).  Returns, per key, ``runs`` (runs counted), ``failed`` (error rows),
@@ -48,7 +48,7 @@ def summarize(rows: Sequence[dict[str, Any]], *, step: int | None = None) -> dic
     chosen: dict[tuple[str, str, int], dict[str, Any]] = {}
     failed: dict[tuple[str, str], int] = {}
     for row in rows:
-        key = (row["method"], row["dataset"])
+        key = (row["recipe"], row["dataset"])
         if row.get("error"):
             failed[key] = failed.get(key, 0) + 1
             continue
@@ -291,7 +291,7 @@ def median_seconds(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     for row in rows:
         if row.get("error"):
             continue
-        key = (row["method"], row["dataset"], row["seed"])
+        key = (row["recipe"], row["dataset"], row["seed"])
         if key not in last or row["step"] > last[key]["step"]:
             last[key] = row
     per_recipe: dict[str, list[float]] = {}
@@ -311,7 +311,7 @@ def curves(
         raise ValueError(f"score must be one of {', '.join(HIGHER_IS_BETTER)}; got {score!r}")
     found: dict[str, tuple[list[int], list[float]]] = {}
     for name in names:
-        mine = [row for row in rows if (row["method"], row["dataset"]) == (name, dataset) and not row.get("error")]
+        mine = [row for row in rows if (row["recipe"], row["dataset"]) == (name, dataset) and not row.get("error")]
         if not mine:
             raise ValueError(f"no runs of {name!r} on {dataset!r}")
         seeds = {row["seed"] for row in mine}

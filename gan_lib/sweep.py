@@ -136,7 +136,7 @@ def run(
     def score(gan: training.GAN, step: int) -> None:
         found = metrics.mode_coverage(gan.sample(EVAL_SAMPLES, seed=EVAL_SEED), centers, std)
         seconds = round(time.perf_counter() - start, 2)
-        row = {"method": chosen.name, "dataset": dataset, "seed": seed, "step": step}
+        row = {"recipe": chosen.name, "dataset": dataset, "seed": seed, "step": step}
         rows.append({**row, **found, "seconds": seconds})
 
     chunked.train(points, chosen, seed=seed, every=every, callback=score, until=until)
@@ -196,7 +196,7 @@ def _run_safely(job: tuple[recipes.Recipe, str, int, int]) -> list[dict[str, Any
     except Exception as error:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
         seconds = round(time.perf_counter() - start, 2)
         message = f"{type(error).__name__}: {error}".replace("\n", " ")
-        return [{"method": recipe.name, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
+        return [{"recipe": recipe.name, "dataset": dataset, "seed": seed, "seconds": seconds, "error": message}]
 
 
 def single_threaded() -> None:
@@ -296,7 +296,7 @@ def sweep_jobs(
         origin = earlier
     for name, chosen in named.items():
         origin.setdefault(f"recipe {name}", chosen.settings())
-    finished = {(row["method"], row["dataset"], row["seed"]) for row in kept}
+    finished = {(row["recipe"], row["dataset"], row["seed"]) for row in kept}
     todo = [(r, d, s, every) for r, d, s in jobs if (r.name, d, s) not in finished]
     start = time.perf_counter()
     with result_files.csv_file(out, result_files.COLUMNS, origin) as write:
@@ -334,7 +334,7 @@ def _progress(done: int, total: int, row: dict[str, Any], elapsed: float) -> str
     width = 20
     filled = round(width * done / total)
     left = elapsed / done * (total - done)
-    what = f"{row['method']}/{row['dataset']}/seed {row['seed']}"
+    what = f"{row['recipe']}/{row['dataset']}/seed {row['seed']}"
     if row.get("error"):
         scores = f"FAILED ({row['error'][:60]})"
     else:

@@ -222,7 +222,7 @@ def test_the_stored_ablation_traces_to_these_recipes_and_every_run_is_complete()
     runs: dict[tuple[str, str, int], list[int]] = {}
     for row in rows:
         assert row["error"] is None, row
-        runs.setdefault((row["method"], row["dataset"], row["seed"]), []).append(row["step"])
+        runs.setdefault((row["recipe"], row["dataset"], row["seed"]), []).append(row["step"])
     assert runs, "the stored ablation has no finished run yet"
     planned = {(r.name, d, s) for r, d, s in sweep.ablation_jobs()}
     for key, steps in runs.items():

@@ -53,11 +53,11 @@ def test_holm_on_a_worked_example():
 
 def summary_of(values: dict[str, list[float]], score: str = "modes") -> dict:
     rows = []
-    for method, scores in values.items():
+    for recipe, scores in values.items():
         for seed, value in enumerate(scores):
             rows.append(
                 {
-                    "method": method,
+                    "recipe": recipe,
                     "dataset": "grid",
                     "seed": seed,
                     "step": 10,
@@ -125,7 +125,7 @@ def test_html_table_escapes_its_cells():
 def bar_summary(ring_modes, ring_hq, ring_kl):
     rows = [
         {
-            "method": "r",
+            "recipe": "r",
             "dataset": "ring",
             "seed": seed,
             "step": 1,
@@ -228,8 +228,8 @@ def test_ours_table_gives_each_recipes_means_in_the_published_columns():
 
 
 def test_curves_take_the_median_over_seeds_at_steps_every_seed_reached():
-    def row(method, seed, step, modes):
-        return {"method": method, "dataset": "grid", "seed": seed, "step": step, "modes": modes, "error": None}
+    def row(recipe, seed, step, modes):
+        return {"recipe": recipe, "dataset": "grid", "seed": seed, "step": step, "modes": modes, "error": None}
 
     rows = [row("a", 0, 1, 3), row("a", 1, 1, 5), row("a", 2, 1, 10), row("a", 0, 2, 20), row("a", 1, 2, 22)]
     rows += [row("a", 2, 2, 24), row("a", 0, 3, 25), row("b", 0, 1, 1)]  # step 3: only seed 0
@@ -249,9 +249,9 @@ def test_load_costs_reads_the_ratio_column_and_wants_base_at_one(tmp_path):
 
 
 def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
-    def row(seed, step, modes, hq, kl, method="stable"):
+    def row(seed, step, modes, hq, kl, recipe="stable"):
         return {
-            "method": method,
+            "recipe": recipe,
             "dataset": "grid",
             "seed": seed,
             "step": step,
@@ -267,9 +267,9 @@ def test_summarize_takes_each_runs_last_evaluation_and_the_spread_over_seeds():
         row(0, 2000, 25, 0.9, 0.01),
         row(1, 2000, 23, 0.8, 0.05),
         row(2, 2000, 24, 0.7, 0.03),
-        {"method": "stable", "dataset": "grid", "seed": 3, "error": "boom"},
+        {"recipe": "stable", "dataset": "grid", "seed": 3, "error": "boom"},
     ]
-    rows.append(row(0, 2000, 1, 0.1, float("inf"), method="vanilla"))
+    rows.append(row(0, 2000, 1, 0.1, float("inf"), recipe="vanilla"))
     summary = results.summarize(rows)
     stable = summary[("stable", "grid")]
     assert (stable["runs"], stable["failed"], stable["steps"]) == (3, 1, [2000])
@@ -309,13 +309,13 @@ def test_held_out_table_meets_the_bar_and_tests_the_second_candidate_against_the
         bar.held_out_table(summary, ["plain"], {"ring5": 5})
 
 
-def _row(method: str, dataset: str, seed: int, modes: int, high_quality: float, reverse_kl: float) -> dict:
-    return {"method": method, "dataset": dataset, "seed": seed, "step": 100, "modes": modes,
+def _row(recipe: str, dataset: str, seed: int, modes: int, high_quality: float, reverse_kl: float) -> dict:
+    return {"recipe": recipe, "dataset": dataset, "seed": seed, "step": 100, "modes": modes,
             "high_quality": high_quality, "reverse_kl": reverse_kl, "seconds": 1.0, "error": ""}  # fmt: skip
 
 
 def test_seed_range_widens_the_stored_seeds_by_one_sd():
-    rows = [{"method": "m", "dataset": "ring", "seed": s, "step": 10, "modes": m, "high_quality": q,
+    rows = [{"recipe": "m", "dataset": "ring", "seed": s, "step": 10, "modes": m, "high_quality": q,
              "reverse_kl": k} for s, (m, q, k) in enumerate([(6, 0.5, 0.1), (8, 0.7, math.inf)])]  # fmt: skip
     entry = results.summarize(rows)[("m", "ring")]
     low, high = results.seed_range(entry["modes"])

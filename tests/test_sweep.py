@@ -122,7 +122,7 @@ def test_sweep_command_line_runs_in_two_worker_processes(tmp_path):
     assert origin["workers"].startswith("2 ")
     assert origin["wall time"].endswith("s for 2 runs")
     assert {"commit", "date", "machine", "software"} <= set(origin)
-    assert sorted((row["method"], row["step"]) for row in rows) == [
+    assert sorted((row["recipe"], row["step"]) for row in rows) == [
         ("base+r1", 100),
         ("base+r1", 200),
         ("vanilla", 100),
@@ -139,7 +139,7 @@ def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monk
             raise RuntimeError("diverged\nbadly")
         return [
             {
-                "method": recipe.name,
+                "recipe": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 5,
@@ -154,7 +154,7 @@ def test_a_failing_run_becomes_an_error_row_and_the_sweep_goes_on(tmp_path, monk
     to_run = ["vanilla", "vanilla+l1", "vanilla+l2"]
     out = sweep.sweep(to_run, ["grid"], [0], out=tmp_path / "s.csv", log=lambda line: None)
     _, rows = result_files.load_results(out)
-    assert [row["method"] for row in rows] == to_run
+    assert [row["recipe"] for row in rows] == to_run
     assert rows[1]["error"] == "RuntimeError: diverged badly"
     assert rows[1]["step"] is None and rows[1]["modes"] is None
     assert rows[2]["modes"] == 8
@@ -166,7 +166,7 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
         "run",
         lambda recipe, dataset, seed, *, every: [
             {
-                "method": recipe.name,
+                "recipe": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 1,
@@ -186,7 +186,7 @@ def test_a_killed_sweep_leaves_the_rows_done_so_far(tmp_path, monkeypatch):
         sweep.sweep(["vanilla", "base+r1"], ["ring"], [0, 1], out=out, log=interrupt)
     origin, rows = result_files.load_results(out)
     assert origin["wall time"] == "unfinished"
-    assert [(row["method"], row["seed"]) for row in rows] == [("vanilla", 0)]
+    assert [(row["recipe"], row["seed"]) for row in rows] == [("vanilla", 0)]
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
             raise RuntimeError("first try fails")
         return [
             {
-                "method": recipe.name,
+                "recipe": recipe.name,
                 "dataset": dataset,
                 "seed": seed,
                 "step": 7,
@@ -229,7 +229,7 @@ def test_resume_keeps_finished_runs_and_does_the_missing_and_failed_ones(tmp_pat
     sweep.sweep(["vanilla", "base+l1", "base+l2"], ["ring"], [0], out=out, steps=7, log=lambda line: None, resume=True)
     assert calls == ["vanilla", "base+l1", "base+l1", "base+l2"]
     origin, rows = result_files.load_results(out)
-    assert sorted(row["method"] for row in rows) == ["base+l1", "base+l2", "vanilla"]
+    assert sorted(row["recipe"] for row in rows) == ["base+l1", "base+l2", "vanilla"]
     assert all(row["error"] is None and row["seconds"] == 1.5 for row in rows)
     assert "resumed 1" in origin and origin["settings"] == "steps=7, every=1000"
     assert origin["wall time"].count(" s for ") == 2 and "unfinished" not in origin["wall time"]
