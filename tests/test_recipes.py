@@ -195,6 +195,14 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
         (n, d, s) for n in recipes.PROPOSAL_ROWS for d in sweep.DATASETS for s in range(5)
     }
     assert len(recipes.PROPOSAL_ROWS) == 8 and all(n in recipes.ABLATION for n in recipes.PROPOSAL_ROWS)
+    # The other rows one at a time, each with all its seeds, by discriminator steps per G step.
+    rest = jobs[after + len(proposals) :]
+    names = [r.name for r, _, _ in rest]
+    order = list(dict.fromkeys(names))
+    assert all(names[i * 10 : (i + 1) * 10] == [name] * 10 for i, name in enumerate(order))
+    d_steps = [recipes.get(name).d_steps for name in order]
+    assert d_steps == sorted(d_steps) and d_steps[0] == 1 and d_steps[-1] == 5
+    assert order.index("base+d_steps") < order.index("base+wgan_gp")
 
 
 @pytest.mark.slow
