@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gan_lib.results import html_table
 
 # Published results on the same two benchmarks (means over 10 runs; None: not reported).
@@ -54,7 +56,10 @@ def published_table() -> str:
 def ours_table(summary: dict[tuple[str, str], dict[str, Any]], labels: dict[str, str]) -> str:
     """The book's rows in ``published_table``'s columns: for each recipe of ``labels`` (name ->
     label), the number of seeds (the fewer of its two datasets) and the mean over them of
-    modes, % high quality and reverse KL on the ring and the grid (``results.summarize``)."""
+    modes, % high quality and reverse KL on the ring and the grid (``results.summarize``).
+
+    A seed whose samples cover no mode has an infinite reverse KL, and so has the mean over
+    seeds; that cell says in how many seeds it happened instead of showing a bare "inf"."""
     if not labels:
         raise ValueError("labels must name at least one recipe")
     header = ["this book", "seeds"] + [f"{d}: {s}" for d in ("ring", "grid") for s in COLUMNS]
@@ -69,7 +74,15 @@ def ours_table(summary: dict[tuple[str, str], dict[str, Any]], labels: dict[str,
             cells += [
                 f"{entry['modes']['mean']:.1f}",
                 f"{100 * entry['high_quality']['mean']:.1f}",
-                f"{entry['reverse_kl']['mean']:.3f}",
+                _mean_kl(entry["reverse_kl"], entry["runs"]),
             ]
         rows.append(cells)
     return html_table(header, rows)
+
+
+def _mean_kl(scores: dict[str, Any], runs: int) -> str:
+    """The mean reverse KL to 3 decimals, or "∞ (k of n seeds)" when k seeds covered no mode."""
+    if np.isfinite(scores["mean"]):
+        return f"{scores['mean']:.3f}"
+    infinite = int(np.sum(np.isinf(scores["values"])))
+    return f"∞ ({infinite} of {runs} seeds cover no mode)"

@@ -221,6 +221,12 @@ def test_ours_table_gives_each_recipes_means_in_the_published_columns():
     assert table.count("<tr>") == 2
     assert "<td>stable</td><td>5</td><td>8.0</td><td>98.1</td><td>0.002</td><td>24.9</td><td>97.0</td>" in table
     assert table.count("<th>") == 2 + 6 and "<th>grid: reverse KL</th>" in table
+    # A seed that covers no mode has an infinite reverse KL: the cell counts such seeds.
+    lost = {"runs": 4, "modes": {"mean": 0.5}, "high_quality": {"mean": 0.2},
+            "reverse_kl": {"mean": np.inf, "values": [np.inf, 2.08, np.inf, 0.5]}}  # fmt: skip
+    summary[("lost", "ring")] = summary[("lost", "grid")] = lost
+    assert table.count("∞") == 0
+    assert "<td>∞ (2 of 4 seeds cover no mode)</td>" in published.ours_table(summary, {"lost": "x"})
     with pytest.raises(ValueError, match="grid"):
         published.ours_table(summary, {"ring only": "x"})
     with pytest.raises(ValueError, match="at least one"):
