@@ -205,6 +205,36 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
     assert order.index("base+d_steps") < order.index("base+wgan_gp")
 
 
+def test_the_readmes_cost_of_each_chapter_5_table_follows_from_the_plan_and_the_costs():
+    readme = (result_files.RESULTS_DIR.parents[1] / "README.md").read_text()
+    found = {}
+    for line in readme.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"\d+( each)?", cells[3]):
+            found[cells[0]] = (int(cells[3].split()[0]), float(cells[4].split()[0]))
+    plan = [(r.name, d) for r, d, _ in sweep.ablation_jobs()]
+    cost = gl.results.load_costs(result_files.RESULTS_DIR / "recipe_costs.csv")
+
+    def runs_and_hours(names, datasets=sweep.DATASETS):
+        runs = [name for name, dataset in plan if name in names and dataset in datasets]
+        return len(runs), sum(150 * cost[name] for name in runs) / 2 / 3600  # two at a time
+
+    fixes = [name for name in recipes.ABLATION if name.startswith("base+") and "+r1+ema" not in name
+             and name.split("+", 1)[1] not in ("tuned_lr", "l1", "l2", "adam_default_betas")]  # fmt: skip
+    expected = {
+        "which parts of the recipe matter": runs_and_hours(
+            {"base+r1+ema", "base+ema", "base+r1", "base", "base+r1+ema-decay", "base+r1+ema-beta2",
+             "base+r1+ema-lr"}),  # fmt: skip
+        "mixtures the recipe was not chosen on": runs_and_hours(set(sweep.HELD_OUT_RECIPES), tuple(sweep.HELD_OUT)),
+        "one fix at a time": runs_and_hours({"base", *fixes, "wgan_gp_paper", "wgan_clip_paper"}),
+        "the source's proposals": runs_and_hours({"vanilla"} | {n for n in recipes.PROPOSAL_ROWS if "vanilla" in n}),
+        "beside the published rows": runs_and_hours({"vanilla", "base", "base+pack", "base+r1"}),
+    }
+    assert set(found) == set(expected)
+    for table, (runs, hours) in expected.items():
+        assert found[table][0] == runs and found[table][1] == pytest.approx(hours, abs=0.05), table
+
+
 @pytest.mark.slow
 def test_a_resumed_sweep_refuses_a_recipe_whose_settings_changed(tmp_path):
     out = tmp_path / "tiny.csv"
