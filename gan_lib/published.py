@@ -74,15 +74,15 @@ def ours_table(summary: dict[tuple[str, str], dict[str, Any]], labels: dict[str,
             cells += [
                 f"{entry['modes']['mean']:.1f}",
                 f"{100 * entry['high_quality']['mean']:.1f}",
-                _mean_kl(entry["reverse_kl"], entry["runs"]),
+                _mean_kl(entry["reverse_kl"]),
             ]
         rows.append(cells)
     return html_table(header, rows)
 
 
-def _mean_kl(scores: dict[str, Any], runs: int) -> str:
+def _mean_kl(scores: dict[str, Any]) -> str:
     """The mean reverse KL to 3 decimals, or "∞ (k of n seeds)" when k seeds covered no mode."""
     if np.isfinite(scores["mean"]):
         return f"{scores['mean']:.3f}"
     infinite = int(np.sum(np.isinf(scores["values"])))
-    return f"∞ ({infinite} of {runs} seeds cover no mode)"
+    return f"∞ ({infinite} of {len(scores['values'])} seeds cover no mode)"

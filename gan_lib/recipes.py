@@ -327,6 +327,8 @@ def _ablation() -> dict[str, Recipe]:
 ABLATION: dict[str, Recipe] = _ablation()
 # The source's proposals on each baseline: "vanilla+tuned_lr", ..., "base+adam_default_betas".
 PROPOSAL_ROWS = tuple(f"{baseline}+{proposal}" for baseline in ("vanilla", "base") for proposal in _PROPOSALS)
+# One fix at a time: base plus each fix, and the two WGANs with their papers' optimisers.
+SINGLE_FIX_ROWS = tuple(f"base+{fix}" for fix in _FIXES) + ("wgan_gp_paper", "wgan_clip_paper")
 # The book's recommended recipe, "stable": the tuned base plus R1 ("base+r1").  Of the leave-one-out
 # rows none meets the whole bar (each misses the ring's 98% high quality, by under a point); the
 # two candidates, R1 with and without the EMA, meet it on the grid and on every held-out mixture,

@@ -195,6 +195,7 @@ def test_the_ablation_plan_has_every_row_and_the_key_rows_ten_times():
         (n, d, s) for n in recipes.PROPOSAL_ROWS for d in sweep.DATASETS for s in range(5)
     }
     assert len(recipes.PROPOSAL_ROWS) == 8 and all(n in recipes.ABLATION for n in recipes.PROPOSAL_ROWS)
+    assert len(recipes.SINGLE_FIX_ROWS) == 13 and set(recipes.SINGLE_FIX_ROWS) <= set(recipes.ABLATION)
     # The other rows one at a time, each with all its seeds, by discriminator steps per G step.
     rest = jobs[after + len(proposals) :]
     names = [r.name for r, _, _ in rest]
@@ -219,14 +220,12 @@ def test_the_readmes_cost_of_each_chapter_5_table_follows_from_the_plan_and_the_
         runs = [name for name, dataset in plan if name in names and dataset in datasets]
         return len(runs), sum(150 * cost[name] for name in runs) / 2 / 3600  # two at a time
 
-    fixes = [name for name in recipes.ABLATION if name.startswith("base+") and "+r1+ema" not in name
-             and name.split("+", 1)[1] not in ("tuned_lr", "l1", "l2", "adam_default_betas")]  # fmt: skip
     expected = {
         "which parts of the recipe matter": runs_and_hours(
             {"base+r1+ema", "base+ema", "base+r1", "base", "base+r1+ema-decay", "base+r1+ema-beta2",
              "base+r1+ema-lr"}),  # fmt: skip
         "mixtures the recipe was not chosen on": runs_and_hours(set(sweep.HELD_OUT_RECIPES), tuple(sweep.HELD_OUT)),
-        "one fix at a time": runs_and_hours({"base", *fixes, "wgan_gp_paper", "wgan_clip_paper"}),
+        "one fix at a time": runs_and_hours({"base", *recipes.SINGLE_FIX_ROWS}),
         "the source's proposals": runs_and_hours({"vanilla"} | {n for n in recipes.PROPOSAL_ROWS if "vanilla" in n}),
         "beside the published rows": runs_and_hours({"vanilla", "base", "base+pack", "base+r1"}),
     }
