@@ -46,6 +46,14 @@ def test_toc_lists_only_files_that_exist():
             assert any((ROOT / f"{stem}{suffix}").exists() for suffix in (".md", ".ipynb")), stem
 
 
+def test_the_changelog_has_an_entry_for_the_version_the_book_installs():
+    import gan_lib
+
+    headings = [line for line in (ROOT / "CHANGELOG.md").read_text().splitlines() if line.startswith("## ")]
+    # The newest entry comes first and names the version in _version.py.
+    assert headings and headings[0].split()[1] == gan_lib.__version__, headings
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_setup_cell_and_badge_use_the_repository_and_release_named_in_config(path):
     import yaml
