@@ -211,12 +211,18 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption:
     return f'<table class="table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` decimals; an infinity (a seed that covers no mode has an
+    infinite reverse KL) as ∞."""
+    return "∞" if np.isinf(value) else f"{value:.{digits}f}"
+
+
 def _cell(values: Sequence[float], scale: float, digits: int) -> str:
-    """Median over seeds (inf shown as such), with the range when the seeds differ."""
+    """Median over seeds, with the range when the seeds differ."""
     array = np.asarray(values, dtype=np.float64) * scale
     low, mid, high = np.min(array), np.median(array), np.max(array)
-    text = f"{mid:.{digits}f}"
-    return text if low == high else f"{text} [{low:.{digits}f}, {high:.{digits}f}]"
+    text = _number(mid, digits)
+    return text if low == high else f"{text} [{_number(low, digits)}, {_number(high, digits)}]"
 
 
 MARKS = {"better": " ▲", "worse": " ▼", "no difference shown": ""}
@@ -321,4 +327,3 @@ def curves(
         steps = sorted(step for step, values in by_step.items() if len(values) == len(seeds))
         found[name] = (steps, [float(np.median(by_step[step])) for step in steps])
     return found
-

@@ -194,6 +194,13 @@ def test_ablation_table_marks_verdicts_and_times():
     assert "<td>good</td>" not in labelled and ("good", "grid", "modes") in again
 
 
+def test_ablation_table_shows_an_infinite_reverse_kl_as_infinity():
+    # A seed that covers no mode has an infinite reverse KL; the cell reads ∞, not "inf".
+    values = {"base": [0.1, 0.2, 0.3, 0.4, 0.5], "lost": [0.6, math.inf, math.inf, math.inf, math.inf]}
+    table, _ = results.ablation_table(summary_of(values, "reverse_kl"), ["base", "lost"], "base", datasets=("grid",))
+    assert "<td>∞ [0.600, ∞] ▼</td>" in table and "inf" not in table
+
+
 def test_the_published_rows_and_the_protocol_table():
     table = published.published_table()
     assert table.count("<tr>") == 1 + len(published.PUBLISHED)
