@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from gan_lib.results import ALPHA, HIGHER_IS_BETTER, MARKS, _cell, compare, holm, html_table
+from gan_lib.results import ALPHA, HIGHER_IS_BETTER, MARKS, _cell, compare, holm, html_table, verdict
 
 # The bar a recommended recipe must meet (chapter 5), per dataset: every seed's modes at least
 # ``modes_min``, the mean modes at least ``modes_mean``, the mean high-quality fraction at least
@@ -112,11 +110,8 @@ def held_out_table(
         found = {m: compare(summary, [(second, first)], m, score)[(second, first)] for m in mixtures}
         for mixture, p_holm in zip(found, holm([entry["p"] for entry in found.values()])):
             entry = found[mixture]
-            ahead = np.median(entry["row"]) > np.median(entry["reference"])
-            if not HIGHER_IS_BETTER[score]:
-                ahead = np.median(entry["row"]) < np.median(entry["reference"])
-            verdict = ("better" if ahead else "worse") if p_holm <= alpha else "no difference shown"
-            verdicts[(mixture, score)] = {**entry, "p_holm": p_holm, "verdict": verdict}
+            called = verdict(entry["row"], entry["reference"], score, p_holm, alpha)
+            verdicts[(mixture, score)] = {**entry, "p_holm": p_holm, "verdict": called}
     meets: dict[tuple[str, str], bool] = {}
     rows = []
     for mixture, modes in mixtures.items():

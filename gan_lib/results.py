@@ -186,19 +186,46 @@ def compare(
     adjusted = holm([p for _, _, p in found])
     verdicts = {}
     for (row, reference), (a, b, p), p_holm in zip(pairs, found, adjusted):
-        # Medians decide the direction: a mean is undefined where a run scores inf.
-        ahead = np.median(a) > np.median(b) if HIGHER_IS_BETTER[score] else np.median(a) < np.median(b)
-        verdict = "no difference shown"
-        if p_holm <= alpha:
-            verdict = "better" if ahead else "worse"
         verdicts[(row, reference)] = {
             "p": p,
             "p_holm": p_holm,
-            "verdict": verdict,
+            "verdict": verdict(a, b, score, p_holm, alpha),
             "row": a,
             "reference": b,
         }
     return verdicts
+
+
+def verdict(row: Sequence[float], reference: Sequence[float], score: str, p_holm: float, alpha: float = ALPHA) -> str:
+    """ "better" or "worse" (``row`` against ``reference`` in the direction of
+    ``HIGHER_IS_BETTER[score]``) when the adjusted p is at most ``alpha``, else "no difference shown"."""
+    if p_holm > alpha:
+        return "no difference shown"
+    # Medians decide the direction: a mean is undefined where a run scores inf.
+    ahead = np.median(row) > np.median(reference) if HIGHER_IS_BETTER[score] else np.median(row) < np.median(reference)
+    return "better" if ahead else "worse"
+
+
+def compare_pair(
+    summary: dict[tuple[str, str], dict[str, Any]],
+    row: str,
+    reference: str,
+    datasets: Sequence[str] = ("ring", "grid"),
+    *,
+    alpha: float = ALPHA,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """``row`` against ``reference`` on every score of every dataset, as one family: Holm's
+    correction over those ``len(datasets) * len(HIGHER_IS_BETTER)`` comparisons.  Keyed
+    (dataset, score); each entry as ``compare`` gives it."""
+    found = {
+        (dataset, score): compare(summary, [(row, reference)], dataset, score)[(row, reference)]
+        for dataset in datasets
+        for score in HIGHER_IS_BETTER
+    }
+    adjusted = holm([entry["p"] for entry in found.values()])
+    for ((_, score), entry), p_holm in zip(found.items(), adjusted):
+        entry.update(p_holm=p_holm, verdict=verdict(entry["row"], entry["reference"], score, p_holm, alpha))
+    return found
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str = "") -> str:

@@ -194,6 +194,31 @@ def test_ablation_table_marks_verdicts_and_times():
     assert "<td>good</td>" not in labelled and ("good", "grid", "modes") in again
 
 
+def test_compare_pair_corrects_over_every_score_of_every_dataset():
+    base = [20, 21, 19, 22, 20, 21, 19, 20, 22, 21]
+    summary = summary_of({"base": base, "good": [25] * 5, "a_little": [23, 22, 21, 22, 22]})
+    # 'good' differs only in modes (the other scores are equal in every run): 3 tests, Holm x 3.
+    found = results.compare_pair(summary, "good", "base", datasets=("grid",))
+    assert set(found) == {("grid", score) for score in results.HIGHER_IS_BETTER}
+    modes = found[("grid", "modes")]
+    assert modes["p"] == pytest.approx(results.smallest_p(5, 10))
+    assert modes["p_holm"] == pytest.approx(3 * modes["p"]) and modes["verdict"] == "better"
+    assert found[("grid", "reverse_kl")]["p_holm"] == 1.0
+    assert found[("grid", "reverse_kl")]["verdict"] == "no difference shown"
+    # p 0.022 is a difference alone, and not once corrected for the three scores.
+    alone = results.compare(summary, [("a_little", "base")], "grid", "modes")[("a_little", "base")]
+    assert alone["p"] == pytest.approx(0.0223, abs=1e-4) and alone["verdict"] == "better"
+    family = results.compare_pair(summary, "a_little", "base", datasets=("grid",))[("grid", "modes")]
+    assert family["p_holm"] == pytest.approx(3 * alone["p"]) and family["verdict"] == "no difference shown"
+
+
+def test_verdict_follows_the_direction_of_each_score():
+    assert results.verdict([3, 4], [1, 2], "modes", 0.01) == "better"
+    assert results.verdict([3, 4], [1, 2], "reverse_kl", 0.01) == "worse"  # a higher KL is worse
+    assert results.verdict([3, 4], [1, 2], "modes", 0.06) == "no difference shown"
+    assert results.verdict([1, math.inf, math.inf], [0.5, 0.6, 0.7], "reverse_kl", 0.01) == "worse"
+
+
 def test_ablation_table_shows_an_infinite_reverse_kl_as_infinity():
     # A seed that covers no mode has an infinite reverse KL; the cell reads ∞, not "inf".
     values = {"base": [0.1, 0.2, 0.3, 0.4, 0.5], "lost": [0.6, math.inf, math.inf, math.inf, math.inf]}
