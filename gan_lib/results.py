@@ -197,8 +197,10 @@ def compare(
 
 
 def verdict(row: Sequence[float], reference: Sequence[float], score: str, p_holm: float, alpha: float = ALPHA) -> str:
-    """ "better" or "worse" (``row`` against ``reference`` in the direction of
+    """The verdict on ``row`` against ``reference``: "better" or "worse" (in the direction of
     ``HIGHER_IS_BETTER[score]``) when the adjusted p is at most ``alpha``, else "no difference shown"."""
+    if score not in HIGHER_IS_BETTER:
+        raise ValueError(f"score must be one of {', '.join(HIGHER_IS_BETTER)}; got {score!r}")
     if p_holm > alpha:
         return "no difference shown"
     # Medians decide the direction: a mean is undefined where a run scores inf.

@@ -217,6 +217,8 @@ def test_verdict_follows_the_direction_of_each_score():
     assert results.verdict([3, 4], [1, 2], "reverse_kl", 0.01) == "worse"  # a higher KL is worse
     assert results.verdict([3, 4], [1, 2], "modes", 0.06) == "no difference shown"
     assert results.verdict([1, math.inf, math.inf], [0.5, 0.6, 0.7], "reverse_kl", 0.01) == "worse"
+    with pytest.raises(ValueError, match="score"):
+        results.verdict([3, 4], [1, 2], "accuracy", 0.01)
 
 
 def test_ablation_table_shows_an_infinite_reverse_kl_as_infinity():
