@@ -240,6 +240,30 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption:
     return f'<table class="table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+SCORE_LABELS = {"modes": "modes", "high_quality": "high quality", "reverse_kl": "reverse KL"}
+
+
+def direct_table(
+    summary: dict[tuple[str, str], dict[str, Any]],
+    pairs: dict[tuple[str, str], str],
+    datasets: Sequence[str] = ("ring", "grid"),
+    *,
+    caption: str = "",
+) -> tuple[str, dict[str, dict[tuple[str, str], dict[str, Any]]]]:
+    """An HTML table of direct tests, one row per (row, reference) of ``pairs`` (valued by its
+    label): the raw p of each score, marked ▲ / ▼ where ``compare_pair`` calls it better / worse.
+    Also the verdicts, keyed by row name and then (dataset, score)."""
+    if not pairs:
+        raise ValueError("pairs must name at least one (row, reference)")
+    found = {row: compare_pair(summary, row, reference, datasets) for row, reference in pairs}
+    header = ["direct test"] + [f"{d}: {SCORE_LABELS[score]}" for d in datasets for score in HIGHER_IS_BETTER]
+    rows = [
+        [label] + [f"{entry['p']:.3f}{MARKS[entry['verdict']]}" for entry in found[row].values()]
+        for (row, _), label in pairs.items()
+    ]
+    return html_table(header, rows, caption=caption), found
+
+
 def _number(value: float, digits: int) -> str:
     """``value`` to ``digits`` decimals; an infinity (a seed that covers no mode has an
     infinite reverse KL) as ∞."""

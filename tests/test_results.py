@@ -212,6 +212,16 @@ def test_compare_pair_corrects_over_every_score_of_every_dataset():
     assert family["p_holm"] == pytest.approx(3 * alone["p"]) and family["verdict"] == "no difference shown"
 
 
+def test_direct_table_shows_each_raw_p_with_the_family_verdict():
+    summary = summary_of({"base": [20, 21, 19, 22, 20, 21, 19, 20, 22, 21], "good": [25] * 5})
+    table, found = results.direct_table(summary, {("good", "base"): "good against base"}, datasets=("grid",))
+    assert "<th>grid: high quality</th>" in table and "<td>good against base</td>" in table
+    assert "<td>0.001 ▲</td>" in table and "<td>1.000</td>" in table  # p 2/3003, x3 by Holm
+    assert found["good"] == results.compare_pair(summary, "good", "base", datasets=("grid",))
+    with pytest.raises(ValueError, match="pairs"):
+        results.direct_table(summary, {})
+
+
 def test_verdict_follows_the_direction_of_each_score():
     assert results.verdict([3, 4], [1, 2], "modes", 0.01) == "better"
     assert results.verdict([3, 4], [1, 2], "reverse_kl", 0.01) == "worse"  # a higher KL is worse
